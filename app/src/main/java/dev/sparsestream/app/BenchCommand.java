@@ -1,0 +1,155 @@
+package dev.sparsestream.app;
+
+import dev.sparsestream.core.data.Dataset;
+import dev.sparsestream.core.data.MnistData;
+import dev.sparsestream.core.data.MnistFiles;
+import dev.sparsestream.core.data.MnistSplits;
+import dev.sparsestream.core.inference.Fista;
+import dev.sparsestream.core.inference.FistaParams;
+import dev.sparsestream.core.model.Decoder;
+import dev.sparsestream.core.model.Family;
+import dev.sparsestream.core.model.LinearDecoder;
+import dev.sparsestream.core.model.MlpDecoder;
+import dev.sparsestream.core.model.ModelConfig;
+import dev.sparsestream.core.model.Presets;
+import dev.sparsestream.core.model.SparseAutoencoder;
+import dev.sparsestream.core.tensor.Matrix;
+import dev.sparsestream.core.train.Trainer;
+import dev.sparsestream.core.train.TrainingListener;
+import dev.sparsestream.core.train.TrainingStep;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measure the engine and print medians (ms) and ratios.",
+                "FISTA step (batch 250, l = 128) against its BLAS products alone, for the linear decoder (one l x l Gram",
+                "product per step) and the non-linear one (m = 1024: four large products per step); one training batch",
+                "(inference plus updates) of VDL and VDL-NL on MNIST; with --epoch, one whole training epoch of each",
+                "(55,000 images, validation included). Medians, since the machine may be shared."})
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--reps", defaultValue = "30", description = "Repetitions per measurement (default 30).")
+    int reps;
+
+    @Option(names = "--epoch", description = "Also time one whole MNIST epoch of VDL and VDL-NL.")
+    boolean epoch;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Data folder (default $SPARSE_STREAM_DATA or ./data).")
+    Path dataDir;
+
+    private static final int N = 250;
+    private static final int STEPS = 20;
+
+    @Override
+    public Integer call() throws Exception {
+        System.out.printf("sparse-stream bench: %d cores, OpenBLAS via ND4J %s backend, %d repetitions%n",
+                Runtime.getRuntime().availableProcessors(), Matrix.CPU_BACKEND ? "CPU" : "device", reps);
+        Random rng = new Random(7);
+        Matrix y = Matrix.uniform(N, 784, 1.0, rng);
+        Matrix zE = Matrix.uniform(N, 128, 0.3, rng);
+        Dataset mnistTrain = null;
+        Path mnistDir = (dataDir != null ? dataDir : MnistData.defaultDataDir()).resolve("mnist");
+        MnistSplits splits = null;
+        if (MnistFiles.problems(mnistDir).isEmpty()) {
+            splits = MnistData.load(mnistDir);
+            mnistTrain = splits.train();
+            mnistTrain.copyRows(0, N, y.data());
+        } else {
+            System.out.println("(MNIST not found in " + mnistDir + ": using random inputs)");
+        }
+
+        // Linear: step vs its one product x G.
+        LinearDecoder lin = LinearDecoder.initialise(128, 784, rng);
+        lin.normaliseColumns();
+        FistaParams vdl = FistaParams.of(Presets.mnist(Family.VDL));
+        double linStep = fistaStep(lin, y, zE, vdl);
+        Matrix gram = Matrix.uniform(128, 128, 0.1, rng);
+        Matrix out = Matrix.zeros(N, 128);
+        double linGemm = median(() -> Matrix.gemm(zE, false, gram, false, out, 1f, 0f), 200);
+        report("linear FISTA step (n=250, l=128)", linStep, "x G product alone", linGemm);
+
+        MlpDecoder mlp = MlpDecoder.initialise(128, 1024, 784, rng);
+        FistaParams vdlNl = FistaParams.of(Presets.mnist(Family.VDL_NL));
+        double nlStep = fistaStep(mlp, y, zE, vdlNl);
+        Matrix h = Matrix.zeros(N, 1024);
+        Matrix r = Matrix.zeros(N, 784);
+        double nlGemm = median(() -> {
+            Matrix.gemm(zE, false, mlp.w1(), true, h, 1f, 0f);
+            Matrix.gemm(h, false, mlp.w2(), true, r, 1f, 0f);
+            Matrix.gemm(r, false, mlp.w2(), false, h, 1f, 0f);
+            Matrix.gemm(h, false, mlp.w1(), false, out, 1f, 0f);
+        }, 20);
+        report("non-linear FISTA step (m=1024)", nlStep, "its four products alone", nlGemm);
+
+        for (Family f : new Family[] {Family.VDL, Family.VDL_NL}) {
+            ModelConfig c = Presets.mnist(f);
+            TrainingStep step = new TrainingStep(SparseAutoencoder.initialise(c), N);
+            FistaParams p = FistaParams.of(c);
+            Matrix batch = Matrix.zeros(N, 784);
+            int[] counter = {0};
+            Dataset data = mnistTrain;
+            double[] steps = {0};
+            double t = median(() -> {
+                if (data != null) {
+                    data.copyRows((counter[0]++ * N) % (data.size() - N), N, batch.data());
+                } else {
+                    batch.copyFrom(y);
+                }
+                steps[0] += step.apply(batch, p).fistaSteps();
+            }, reps);
+            System.out.printf("%-34s %8.2f ms  (mean FISTA steps %.1f, fresh model)%n", "training batch " + f, t,
+                    steps[0] / (reps + 3));
+        }
+
+        if (epoch) {
+            if (splits == null) {
+                System.out.println("--epoch needs MNIST: run ./sparse-stream fetch mnist");
+                return 1;
+            }
+            for (Family f : new Family[] {Family.VDL, Family.VDL_NL}) {
+                ModelConfig.Builder b = Presets.mnist(f).toBuilder();
+                b.epochs = 1;
+                ModelConfig c = b.build();
+                long t0 = System.nanoTime();
+                var res = new Trainer(c).train(SparseAutoencoder.initialise(c), splits.train(), splits.val(), null,
+                        TrainingListener.NONE);
+                System.out.printf("%-34s %8.2f s   (mean FISTA steps %.1f, val PSNR %.2f dB)%n", "MNIST epoch " + f,
+                        (System.nanoTime() - t0) / 1e9, res.epochs().get(0).train().fistaSteps(),
+                        res.epochs().get(0).val().psnr());
+            }
+        }
+        return 0;
+    }
+
+    private double fistaStep(Decoder dec, Matrix y, Matrix zE, FistaParams preset) {
+        Decoder.Workspace ws = dec.workspace(N);
+        ws.bind(y);
+        Fista fista = new Fista(N, 128);
+        // Tolerance 0 keeps every sample active, so each solve runs exactly STEPS full steps.
+        FistaParams p = new FistaParams(preset.lambda(), preset.beta(), preset.hingeT(), preset.gamma(), preset.eta(),
+                STEPS, Double.MIN_VALUE);
+        return median(() -> fista.solve(ws, zE, zE, p), reps) / STEPS;
+    }
+
+    private static void report(String what, double ms, String against, double baseMs) {
+        System.out.printf("%-34s %8.3f ms  %s %.3f ms  ratio %.2f%n", what, ms, against, baseMs, ms / baseMs);
+    }
+
+    /** Median wall time in ms of reps runs after 3 warm-up runs. */
+    static double median(Runnable r, int reps) {
+        for (int i = 0; i < 3; i++) {
+            r.run();
+        }
+        double[] t = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            r.run();
+            t[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        Arrays.sort(t);
+        return reps % 2 == 1 ? t[reps / 2] : (t[reps / 2 - 1] + t[reps / 2]) / 2;
+    }
+}

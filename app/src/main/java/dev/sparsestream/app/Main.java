@@ -1,0 +1,46 @@
+package dev.sparsestream.app;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The sparse-stream command line. */
+@Command(name = "sparse-stream", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Sparse coding with variance regularisation (Evtimova & LeCun, TMLR 2022).",
+        subcommands = {FetchCommand.class, TrainCommand.class, EncodeCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    public static final String VERSION = "0.1.0";
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line; errors in user input print a message without a stack trace. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException
+                    || ex instanceof IllegalStateException) {
+                cmd.getErr().println("error: " + ex.getMessage());
+                return 2;
+            }
+            throw ex;
+        });
+        return cl;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"sparse-stream " + VERSION};
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package dev.sparsestream.core.inference;
+
+import dev.sparsestream.core.tensor.Matrix;
+import java.nio.FloatBuffer;
+
+/**
+ * The terms of the inference energy of one batch (REFERENCE.md), each already weighted:
+ * reconstruction sum_i mean_p (y_i - D(z_i))^2, sparsity lambda sum_i ||z_i||_1,
+ * hinge beta sum_j [(T - s_j)_+]^2 and encoder gamma sum_i mean_k (z_ik - zE_ik)^2.
+ */
+public record Energy(double reconstruction, double sparsity, double hinge, double encoder) {
+
+    public double total() {
+        return reconstruction + sparsity + hinge + encoder;
+    }
+
+    public Energy plus(Energy o) {
+        return new Energy(reconstruction + o.reconstruction, sparsity + o.sparsity, hinge + o.hinge, encoder + o.encoder);
+    }
+
+    public Energy times(double f) {
+        return new Energy(reconstruction * f, sparsity * f, hinge * f, encoder * f);
+    }
+
+    public boolean isFinite() {
+        return Double.isFinite(total());
+    }
+
+    public static final Energy ZERO = new Energy(0, 0, 0, 0);
+
+    /**
+     * @param z     codes (n, l)
+     * @param recon D(z) (n, d)
+     * @param y     targets (n, d)
+     * @param zE    encoder codes (n, l) or null (then the encoder term is 0)
+     */
+    public static Energy of(Matrix z, Matrix recon, Matrix y, Matrix zE, FistaParams p) {
+        int n = z.rows();
+        int l = z.cols();
+        int d = y.cols();
+        Matrix.requireShape(recon, n, d, "reconstruction");
+        FloatBuffer rd = recon.data();
+        FloatBuffer yd = y.data();
+        double rec = 0;
+        for (int o = 0, size = n * d; o < size; o++) {
+            double r = yd.get(o) - rd.get(o);
+            rec += r * r;
+        }
+        rec /= d;
+        FloatBuffer zd = z.data();
+        double l1 = 0;
+        for (int o = 0, size = n * l; o < size; o++) {
+            l1 += Math.abs(zd.get(o));
+        }
+        double hinge = 0;
+        if (p.beta() > 0) {
+            double[] std = CodeStats.componentStd(z);
+            for (double s : std) {
+                double h = Math.max(0, p.hingeT() - s);
+                hinge += h * h;
+            }
+        }
+        double enc = 0;
+        if (zE != null && p.gamma() > 0) {
+            FloatBuffer ed = zE.data();
+            for (int o = 0, size = n * l; o < size; o++) {
+                double c = zd.get(o) - ed.get(o);
+                enc += c * c;
+            }
+            enc /= l;
+        }
+        return new Energy(rec, p.lambda() * l1, p.beta() * hinge, p.gamma() * enc);
+    }
+}

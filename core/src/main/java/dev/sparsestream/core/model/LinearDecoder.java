@@ -1,0 +1,126 @@
+package dev.sparsestream.core.model;
+
+import dev.sparsestream.core.tensor.Matrix;
+import java.util.List;
+import java.util.Random;
+
+/** Linear decoder y~ = W z, W is d x l, no bias. */
+public final class LinearDecoder implements Decoder {
+    private final Matrix w; // (d, l)
+
+    public LinearDecoder(Matrix w) {
+        this.w = w;
+    }
+
+    public static LinearDecoder initialise(int codeDim, int dataDim, Random rng) {
+        return new LinearDecoder(Matrix.uniform(dataDim, codeDim, 1 / Math.sqrt(codeDim), rng));
+    }
+
+    public Matrix w() {
+        return w;
+    }
+
+    @Override
+    public int codeDim() {
+        return w.cols();
+    }
+
+    @Override
+    public int dataDim() {
+        return w.rows();
+    }
+
+    @Override
+    public List<Matrix> parameters() {
+        return List.of(w);
+    }
+
+    @Override
+    public List<String> parameterNames() {
+        return List.of("W");
+    }
+
+    @Override
+    public List<Boolean> isWeight() {
+        return List.of(true);
+    }
+
+    @Override
+    public LinearDecoder copy() {
+        return new LinearDecoder(w.copy());
+    }
+
+    @Override
+    public void copyFrom(Decoder other) {
+        w.copyFrom(((LinearDecoder) other).w);
+    }
+
+    @Override
+    public Workspace workspace(int n) {
+        return new Workspace(n);
+    }
+
+    public final class Workspace implements Decoder.Workspace {
+        private final int n;
+        private final Matrix gram;   // (l, l)  W^T W
+        private final Matrix yw;     // (n, l)  Y W
+        private final Matrix recon;  // (n, d)
+        private final Matrix gradW;  // (d, l)
+
+        private Workspace(int n) {
+            this.n = n;
+            gram = Matrix.zeros(codeDim(), codeDim());
+            yw = Matrix.zeros(n, codeDim());
+            recon = Matrix.zeros(n, dataDim());
+            gradW = Matrix.zeros(dataDim(), codeDim());
+        }
+
+        @Override
+        public int batchSize() {
+            return n;
+        }
+
+        @Override
+        public void bind(Matrix y) {
+            Matrix.requireShape(y, n, dataDim(), "decoder target");
+            // W^T (W x - y) = (W^T W) x - W^T y: per step only an l x l product (REFERENCE.md).
+            Matrix.gemm(w, true, w, false, gram, 1f, 0f);
+            Matrix.gemm(y, false, w, false, yw, 1f, 0f);
+        }
+
+        @Override
+        public void reconstructionGradient(Matrix x, Matrix grad) {
+            // grad = (2/d) (x G - Y W)        (n, l); G is symmetric
+            float scale = 2f / dataDim();
+            grad.copyFrom(yw);
+            Matrix.gemm(x, false, gram, false, grad, scale, -scale);
+        }
+
+        @Override
+        public Matrix decode(Matrix z) {
+            Matrix.gemm(z, false, w, true, recon, 1f, 0f); // (n, d) = z W^T
+            return recon;
+        }
+
+        @Override
+        public double backwardMse(Matrix z, Matrix y) {
+            // loss = mean_i mean_p r^2, r = D(z) - y;  dL/dW = (2/(n d)) r^T z   (d, l)
+            // Reuses recon as r to avoid another (n, d) buffer; decode() must be called again after.
+            var rd = recon.data();
+            var yd = y.data();
+            double loss = 0;
+            for (int o = 0, size = n * dataDim(); o < size; o++) {
+                float r = rd.get(o) - yd.get(o);
+                loss += (double) r * r;
+                rd.put(o, r);
+            }
+            Matrix.gemm(recon, true, z, false, gradW, 2f / ((float) n * dataDim()), 0f);
+            return loss / ((double) n * dataDim());
+        }
+
+        @Override
+        public List<Matrix> gradients() {
+            return List.of(gradW);
+        }
+    }
+}

@@ -1,0 +1,208 @@
+package dev.sparsestream.core.model;
+
+import dev.sparsestream.core.tensor.Matrix;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * LISTA encoder (Gregor and LeCun 2010) with L iterations, as in the reference code:
+ * u = U y + b; z_0 = relu(u); z_t = relu(u + S z_{t-1}) for t = 1..L.
+ * U is l x d, S is l x l (no bias), b is 1 x l. Rows of the batch matrices are samples.
+ */
+public final class ListaEncoder {
+    private final Matrix u; // (l, d)
+    private final Matrix s; // (l, l)
+    private final Matrix b; // (1, l)
+    private final int iterations;
+
+    public ListaEncoder(Matrix u, Matrix s, Matrix b, int iterations) {
+        int l = u.rows();
+        Matrix.requireShape(s, l, l, "encoder S");
+        Matrix.requireShape(b, 1, l, "encoder b");
+        if (iterations < 0) {
+            throw new IllegalArgumentException("LISTA iterations must be >= 0, got " + iterations);
+        }
+        this.u = u;
+        this.s = s;
+        this.b = b;
+        this.iterations = iterations;
+    }
+
+    /** PyTorch's nn.Linear initialisation: uniform in +-1/sqrt(fan_in); b starts at 0 (REFERENCE.md). */
+    public static ListaEncoder initialise(int dataDim, int codeDim, int iterations, Random rng) {
+        Matrix u = Matrix.uniform(codeDim, dataDim, 1 / Math.sqrt(dataDim), rng);
+        Matrix s = Matrix.uniform(codeDim, codeDim, 1 / Math.sqrt(codeDim), rng);
+        return new ListaEncoder(u, s, Matrix.zeros(1, codeDim), iterations);
+    }
+
+    public Matrix u() {
+        return u;
+    }
+
+    public Matrix s() {
+        return s;
+    }
+
+    public Matrix b() {
+        return b;
+    }
+
+    public int iterations() {
+        return iterations;
+    }
+
+    public int codeDim() {
+        return u.rows();
+    }
+
+    public int dataDim() {
+        return u.cols();
+    }
+
+    /** Parameters in a fixed order: U, S, b. */
+    public List<Matrix> parameters() {
+        return List.of(u, s, b);
+    }
+
+    public ListaEncoder copy() {
+        return new ListaEncoder(u.copy(), s.copy(), b.copy(), iterations);
+    }
+
+    public void copyFrom(ListaEncoder other) {
+        u.copyFrom(other.u);
+        s.copyFrom(other.s);
+        b.copyFrom(other.b);
+    }
+
+    public Workspace workspace(int n) {
+        return new Workspace(n);
+    }
+
+    /** Buffers for a batch of n: the forward activations (kept for the backward pass) and the gradients. */
+    public final class Workspace {
+        private final int n;
+        private final Matrix ub;       // (n, l) U y + b
+        private final Matrix[] z;      // L + 1 of (n, l): z_0 .. z_L
+        private final Matrix dz;       // (n, l)
+        private final Matrix da;       // (n, l)
+        private final Matrix dub;      // (n, l)
+        private final Matrix gradU;    // (l, d)
+        private final Matrix gradS;    // (l, l)
+        private final Matrix gradB;    // (1, l)
+
+        private Workspace(int n) {
+            int l = codeDim();
+            this.n = n;
+            ub = Matrix.zeros(n, l);
+            z = new Matrix[iterations + 1];
+            for (int t = 0; t <= iterations; t++) {
+                z[t] = Matrix.zeros(n, l);
+            }
+            dz = Matrix.zeros(n, l);
+            da = Matrix.zeros(n, l);
+            dub = Matrix.zeros(n, l);
+            gradU = Matrix.zeros(l, dataDim());
+            gradS = Matrix.zeros(l, l);
+            gradB = Matrix.zeros(1, l);
+        }
+
+        public int batchSize() {
+            return n;
+        }
+
+        /** Runs the encoder on y (n, d); returns the codes z_L (n, l), valid until the next forward. */
+        public Matrix forward(Matrix y) {
+            Matrix.requireShape(y, n, dataDim(), "encoder input");
+            int l = codeDim();
+            // ub = y U^T + b                                        (n, l)
+            Matrix.gemm(y, false, u, true, ub, 1f, 0f);
+            var ubd = ub.data();
+            var bd = b.data();
+            var z0 = z[0].data();
+            for (int i = 0, o = 0; i < n; i++) {
+                for (int k = 0; k < l; k++, o++) {
+                    float v = ubd.get(o) + bd.get(k);
+                    ubd.put(o, v);
+                    z0.put(o, Math.max(0f, v));
+                }
+            }
+            for (int t = 1; t <= iterations; t++) {
+                // z_t = relu(ub + z_{t-1} S^T)
+                Matrix.gemm(z[t - 1], false, s, true, z[t], 1f, 0f);
+                var zt = z[t].data();
+                for (int o = 0, size = n * l; o < size; o++) {
+                    zt.put(o, Math.max(0f, zt.get(o) + ubd.get(o)));
+                }
+            }
+            return z[iterations];
+        }
+
+        public Matrix output() {
+            return z[iterations];
+        }
+
+        /**
+         * Gradients of the encoder loss mean_i mean_k (E(y_i) - target_ik)^2 for the last forward pass;
+         * returns the loss. Gradients are in {@link #gradients()} (U, S, b order).
+         */
+        public double backwardMse(Matrix y, Matrix target) {
+            int l = codeDim();
+            Matrix.requireShape(target, n, l, "encoder target");
+            var out = z[iterations].data();
+            var tg = target.data();
+            var dzd = dz.data();
+            double loss = 0;
+            float scale = 2f / ((float) n * l);
+            for (int o = 0, size = n * l; o < size; o++) {
+                float r = out.get(o) - tg.get(o);
+                loss += (double) r * r;
+                dzd.put(o, scale * r);
+            }
+            backward(y, dz);
+            return loss / ((double) n * l);
+        }
+
+        /** Backpropagates dL/dz_L (n, l) through the last forward pass into the gradient buffers. */
+        public void backward(Matrix y, Matrix dOut) {
+            int l = codeDim();
+            int size = n * l;
+            gradS.fill(0f);
+            dub.fill(0f);
+            var dubd = dub.data();
+            var dad = da.data();
+            if (dOut != dz) {
+                dz.copyFrom(dOut);
+            }
+            var dzd = dz.data();
+            for (int t = iterations; t >= 0; t--) {
+                // da = dz_t * 1[z_t > 0]   (relu'; z_t > 0 exactly where its pre-activation is)
+                var zt = z[t].data();
+                for (int o = 0; o < size; o++) {
+                    float g = zt.get(o) > 0f ? dzd.get(o) : 0f;
+                    dad.put(o, g);
+                    dubd.put(o, dubd.get(o) + g);
+                }
+                if (t > 0) {
+                    // a_t = ub + z_{t-1} S^T  =>  dS += da^T z_{t-1};  dz_{t-1} = da S
+                    Matrix.gemm(da, true, z[t - 1], false, gradS, 1f, 1f);
+                    Matrix.gemm(da, false, s, false, dz, 1f, 0f);
+                }
+            }
+            // ub = y U^T + b  =>  dU = dub^T y;  db = sum_i dub_i
+            Matrix.gemm(dub, true, y, false, gradU, 1f, 0f);
+            var gb = gradB.data();
+            for (int k = 0; k < l; k++) {
+                gb.put(k, 0f);
+            }
+            for (int i = 0, o = 0; i < n; i++) {
+                for (int k = 0; k < l; k++, o++) {
+                    gb.put(k, gb.get(k) + dubd.get(o));
+                }
+            }
+        }
+
+        public List<Matrix> gradients() {
+            return List.of(gradU, gradS, gradB);
+        }
+    }
+}

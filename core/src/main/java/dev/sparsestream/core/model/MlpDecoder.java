@@ -1,0 +1,195 @@
+package dev.sparsestream.core.model;
+
+import dev.sparsestream.core.tensor.Matrix;
+import java.util.List;
+import java.util.Random;
+
+/** One-hidden-layer decoder y~ = W2 relu(W1 z + b1); W1 m x l, b1 1 x m, W2 d x m, no output bias. */
+public final class MlpDecoder implements Decoder {
+    private final Matrix w1; // (m, l)
+    private final Matrix b1; // (1, m)
+    private final Matrix w2; // (d, m)
+
+    public MlpDecoder(Matrix w1, Matrix b1, Matrix w2) {
+        Matrix.requireShape(b1, 1, w1.rows(), "decoder b1");
+        if (w2.cols() != w1.rows()) {
+            throw new IllegalArgumentException("decoder W2 must have " + w1.rows() + " columns, has " + w2.cols());
+        }
+        this.w1 = w1;
+        this.b1 = b1;
+        this.w2 = w2;
+    }
+
+    /** nn.Linear initialisation for both layers (uniform +-1/sqrt(fan_in)); b1 starts at 0 (REFERENCE.md). */
+    public static MlpDecoder initialise(int codeDim, int hiddenDim, int dataDim, Random rng) {
+        Matrix w1 = Matrix.uniform(hiddenDim, codeDim, 1 / Math.sqrt(codeDim), rng);
+        Matrix w2 = Matrix.uniform(dataDim, hiddenDim, 1 / Math.sqrt(hiddenDim), rng);
+        return new MlpDecoder(w1, Matrix.zeros(1, hiddenDim), w2);
+    }
+
+    public Matrix w1() {
+        return w1;
+    }
+
+    public Matrix b1() {
+        return b1;
+    }
+
+    public Matrix w2() {
+        return w2;
+    }
+
+    public int hiddenDim() {
+        return w1.rows();
+    }
+
+    @Override
+    public int codeDim() {
+        return w1.cols();
+    }
+
+    @Override
+    public int dataDim() {
+        return w2.rows();
+    }
+
+    @Override
+    public List<Matrix> parameters() {
+        return List.of(w1, b1, w2);
+    }
+
+    @Override
+    public List<String> parameterNames() {
+        return List.of("W1", "b1", "W2");
+    }
+
+    @Override
+    public List<Boolean> isWeight() {
+        return List.of(true, false, true);
+    }
+
+    @Override
+    public MlpDecoder copy() {
+        return new MlpDecoder(w1.copy(), b1.copy(), w2.copy());
+    }
+
+    @Override
+    public void copyFrom(Decoder other) {
+        MlpDecoder o = (MlpDecoder) other;
+        w1.copyFrom(o.w1);
+        b1.copyFrom(o.b1);
+        w2.copyFrom(o.w2);
+    }
+
+    @Override
+    public Workspace workspace(int n) {
+        return new Workspace(n);
+    }
+
+    public final class Workspace implements Decoder.Workspace {
+        private final int n;
+        private final Matrix hidden;  // (n, m) relu(z W1^T + b1)
+        private final Matrix recon;   // (n, d)
+        private final Matrix dHidden; // (n, m)
+        private final Matrix gradW1;  // (m, l)
+        private final Matrix gradB1;  // (1, m)
+        private final Matrix gradW2;  // (d, m)
+        private Matrix target;        // (n, d), bound for FISTA
+
+        private Workspace(int n) {
+            this.n = n;
+            hidden = Matrix.zeros(n, hiddenDim());
+            recon = Matrix.zeros(n, dataDim());
+            dHidden = Matrix.zeros(n, hiddenDim());
+            gradW1 = Matrix.zeros(hiddenDim(), codeDim());
+            gradB1 = Matrix.zeros(1, hiddenDim());
+            gradW2 = Matrix.zeros(dataDim(), hiddenDim());
+        }
+
+        @Override
+        public int batchSize() {
+            return n;
+        }
+
+        @Override
+        public void bind(Matrix y) {
+            Matrix.requireShape(y, n, dataDim(), "decoder target");
+            target = y;
+        }
+
+        @Override
+        public Matrix decode(Matrix z) {
+            // hidden = relu(z W1^T + b1)   (n, m);  recon = hidden W2^T   (n, d)
+            Matrix.gemm(z, false, w1, true, hidden, 1f, 0f);
+            var hd = hidden.data();
+            var bd = b1.data();
+            int m = hiddenDim();
+            for (int i = 0, o = 0; i < n; i++) {
+                for (int k = 0; k < m; k++, o++) {
+                    hd.put(o, Math.max(0f, hd.get(o) + bd.get(k)));
+                }
+            }
+            Matrix.gemm(hidden, false, w2, true, recon, 1f, 0f);
+            return recon;
+        }
+
+        /** recon := scale * (recon - y), the gradient at the output; returns sum of squared residuals. */
+        private double residual(Matrix y, float scale) {
+            var rd = recon.data();
+            var yd = y.data();
+            double sum = 0;
+            for (int o = 0, size = n * dataDim(); o < size; o++) {
+                float r = rd.get(o) - yd.get(o);
+                sum += (double) r * r;
+                rd.put(o, scale * r);
+            }
+            return sum;
+        }
+
+        /** dHidden = (dRecon W2) * 1[hidden > 0]                                  (n, m) */
+        private void backToHidden() {
+            Matrix.gemm(recon, false, w2, false, dHidden, 1f, 0f);
+            var dh = dHidden.data();
+            var hd = hidden.data();
+            for (int o = 0, size = n * hiddenDim(); o < size; o++) {
+                if (hd.get(o) <= 0f) {
+                    dh.put(o, 0f);
+                }
+            }
+        }
+
+        @Override
+        public void reconstructionGradient(Matrix x, Matrix grad) {
+            // Four large products: forward two, backward two (no parameter gradients needed here).
+            decode(x);
+            residual(target, 2f / dataDim());
+            backToHidden();
+            Matrix.gemm(dHidden, false, w1, false, grad, 1f, 0f); // (n, l) = dHidden W1
+        }
+
+        @Override
+        public double backwardMse(Matrix z, Matrix y) {
+            double loss = residual(y, 2f / ((float) n * dataDim()));
+            Matrix.gemm(recon, true, hidden, false, gradW2, 1f, 0f);    // (d, m) = dR^T hidden
+            backToHidden();
+            Matrix.gemm(dHidden, true, z, false, gradW1, 1f, 0f);       // (m, l) = dH^T z
+            var gb = gradB1.data();
+            var dh = dHidden.data();
+            int m = hiddenDim();
+            for (int k = 0; k < m; k++) {
+                gb.put(k, 0f);
+            }
+            for (int i = 0, o = 0; i < n; i++) {
+                for (int k = 0; k < m; k++, o++) {
+                    gb.put(k, gb.get(k) + dh.get(o));
+                }
+            }
+            return loss / ((double) n * dataDim());
+        }
+
+        @Override
+        public List<Matrix> gradients() {
+            return List.of(gradW1, gradB1, gradW2);
+        }
+    }
+}

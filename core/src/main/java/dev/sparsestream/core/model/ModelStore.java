@@ -1,0 +1,918 @@
+package dev.sparsestream.core.model;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.KeyDeserializer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdScalarSerializer;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+import dev.sparsestream.core.tensor.Matrix;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Saves and loads a {@link SparseAutoencoder} as a folder:
+ *
+ * <pre>
+ *   model.json   {"format": "sparse-stream-model", "formatVersion": 1, "version": "0.1.0",
+ *                 "config": {...ModelConfig...},
+ *                 "parameters": {"U": {"file": "U.npy", "shape": [l, d]}, ...}}
+ *   U.npy (l, d)  S.npy (l, l)  b.npy (l,)                      encoder (families with one)
+ *   W.npy (d, l)                                                linear decoder
+ *   W1.npy (m, l) b1.npy (m,)  W2.npy (d, m)                    non-linear decoder
+ * </pre>
+ *
+ * <p>Parameter files are NumPy {@code .npy} (format 1.0, dtype {@code '<f4'}, C order) in the layout of
+ * REFERENCE.md ("Models"); biases are 1-D. {@code numpy.load} reads them as they are.
+ *
+ * <p>The {@code .npy} files are written and read here rather than through ND4J: ND4J's reader
+ * ({@code Nd4j.createFromNpyFile}) accepts a truncated file without complaint (it reads past the end
+ * of the data), and its writer reads the array's device copy, whereas {@link Matrix} keeps its values
+ * in the host view ({@link Matrix#data()}). The files are byte-compatible with both NumPy and ND4J.
+ *
+ * <p>{@link #save} is atomic: the folder is written complete under a temporary sibling name, synced,
+ * and renamed into place, so a reader sees either the previous model or the new one, never a mix.
+ * Concurrent saves to the same folder are not supported.
+ */
+public final class ModelStore {
+    /** The project version written into every model.json. */
+    public static final String PROJECT_VERSION = "0.1.0";
+    /** The value of model.json's "format" field. */
+    public static final String FORMAT = "sparse-stream-model";
+    /** The layout version this build writes and reads. */
+    public static final int FORMAT_VERSION = 1;
+    public static final String MODEL_JSON = "model.json";
+
+    private static final System.Logger LOG = System.getLogger(ModelStore.class.getName());
+    private static final ObjectMapper MAPPER = newMapper();
+    private static final byte[] NPY_MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    private static final int IO_CHUNK = 1 << 20;
+
+    private ModelStore() {
+    }
+
+    // ------------------------------------------------------------------------------------------ JSON
+
+    /**
+     * A new ObjectMapper configured as the one model.json is written and read with: pretty-printed,
+     * {@link Family} as its label ("VDL-NL", map keys too), strict on input (unknown or missing record
+     * properties, trailing content, null for primitives and fractions for integers are errors).
+     * Each call returns an independent copy, so callers may reconfigure it.
+     */
+    public static ObjectMapper json() {
+        return MAPPER.copy();
+    }
+
+    private static ObjectMapper newMapper() {
+        SimpleModule families = new SimpleModule("sparse-stream-families");
+        families.addSerializer(Family.class, new FamilySerializer());
+        families.addDeserializer(Family.class, new FamilyDeserializer());
+        families.addKeySerializer(Family.class, new FamilyKeySerializer());
+        families.addKeyDeserializer(Family.class, new FamilyKeyDeserializer());
+        ObjectMapper m = new ObjectMapper();
+        m.registerModule(families);
+        m.enable(SerializationFeature.INDENT_OUTPUT);
+        m.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        m.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        m.enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
+        m.enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+        m.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+        return m;
+    }
+
+    private static final class FamilySerializer extends StdScalarSerializer<Family> {
+        private static final long serialVersionUID = 1L;
+
+        FamilySerializer() {
+            super(Family.class);
+        }
+
+        @Override
+        public void serialize(Family value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+            gen.writeString(value.label());
+        }
+    }
+
+    private static final class FamilyDeserializer extends StdScalarDeserializer<Family> {
+        private static final long serialVersionUID = 1L;
+
+        FamilyDeserializer() {
+            super(Family.class);
+        }
+
+        @Override
+        public Family deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            if (p.currentToken() != JsonToken.VALUE_STRING) {
+                return (Family) ctxt.handleUnexpectedToken(Family.class, p);
+            }
+            String text = p.getText();
+            try {
+                return Family.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw InvalidFormatException.from(p, e.getMessage(), text, Family.class);
+            }
+        }
+    }
+
+    private static final class FamilyKeySerializer extends StdSerializer<Family> {
+        private static final long serialVersionUID = 1L;
+
+        FamilyKeySerializer() {
+            super(Family.class);
+        }
+
+        @Override
+        public void serialize(Family value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+            gen.writeFieldName(value.label());
+        }
+    }
+
+    private static final class FamilyKeyDeserializer extends KeyDeserializer {
+        @Override
+        public Object deserializeKey(String key, DeserializationContext ctxt) throws IOException {
+            try {
+                return Family.parse(key);
+            } catch (IllegalArgumentException e) {
+                return ctxt.handleWeirdKey(Family.class, key, e.getMessage());
+            }
+        }
+    }
+
+    /** The content of model.json. Unknown top-level fields are ignored (room for metadata); config is strict. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonPropertyOrder({"format", "formatVersion", "version", "config", "parameters"})
+    record ModelFile(String format, int formatVersion, String version, ModelConfig config,
+                     Map<String, ParameterEntry> parameters) {
+    }
+
+    @JsonPropertyOrder({"file", "shape"})
+    record ParameterEntry(String file, long[] shape) {
+    }
+
+    // ------------------------------------------------------------------------------------ parameters
+
+    /** One parameter a configuration requires: name (file stem), what it is, shape, and where it lives. */
+    private record Spec(String name, String description, long[] shape, Function<SparseAutoencoder, Matrix> get) {
+        String file() {
+            return name + ".npy";
+        }
+
+        String describe() {
+            return description + ", expected shape " + Arrays.toString(shape);
+        }
+    }
+
+    /** The parameters of a model with this configuration, in the order of {@link SparseAutoencoder#parameterNames()}. */
+    private static List<Spec> specs(ModelConfig c) {
+        long d = c.dataDim();
+        long l = c.codeDim();
+        long m = c.hiddenDim();
+        List<Spec> s = new ArrayList<>();
+        if (c.hasEncoder()) {
+            s.add(new Spec("U", "encoder input weights", new long[] {l, d}, a -> a.encoder().u()));
+            s.add(new Spec("S", "encoder lateral weights", new long[] {l, l}, a -> a.encoder().s()));
+            s.add(new Spec("b", "encoder bias", new long[] {l}, a -> a.encoder().b()));
+        }
+        if (c.nonLinear()) {
+            s.add(new Spec("W1", "decoder first layer", new long[] {m, l}, a -> ((MlpDecoder) a.decoder()).w1()));
+            s.add(new Spec("b1", "decoder first-layer bias", new long[] {m}, a -> ((MlpDecoder) a.decoder()).b1()));
+            s.add(new Spec("W2", "decoder second layer", new long[] {d, m}, a -> ((MlpDecoder) a.decoder()).w2()));
+        } else {
+            s.add(new Spec("W", "decoder", new long[] {d, l}, a -> ((LinearDecoder) a.decoder()).w()));
+        }
+        return s;
+    }
+
+    // ------------------------------------------------------------------------------------------ save
+
+    /**
+     * Writes the model to {@code dir}, replacing a model saved there before, atomically: everything is
+     * written and synced under a temporary sibling folder, a previous folder is moved aside, the new one
+     * renamed into place and the old one deleted. On failure the temporary folder is removed and a
+     * previous model at {@code dir} is left as it was. Parent folders are created.
+     *
+     * @throws IllegalArgumentException if a parameter holds a NaN or infinity (such a folder could not be
+     *                                  loaded); nothing is changed on disk
+     * @throws FileAlreadyExistsException if {@code dir} exists and is not a model folder (a file, a link,
+     *                                    or a non-empty folder without model.json), which is never replaced
+     */
+    public static void save(SparseAutoencoder model, Path dir) throws IOException {
+        Objects.requireNonNull(model, "model");
+        Path target = dir.toAbsolutePath().normalize();
+        Path parent = target.getParent();
+        if (parent == null || target.getFileName() == null) {
+            throw new IOException("cannot save a model as the file-system root " + target);
+        }
+        String name = target.getFileName().toString();
+        Files.createDirectories(parent);
+        checkReplaceable(target);
+
+        Path tmp = createUniqueFolder(parent, "." + name + ".tmp-");
+        boolean installed = false;
+        try {
+            writeContents(model, tmp);
+            syncFolder(tmp);
+
+            Path backup = null;
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                checkReplaceable(target);
+                backup = uniqueSibling(parent, "." + name + ".old-");
+                Files.move(target, backup, StandardCopyOption.ATOMIC_MOVE);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                if (backup != null) {
+                    try {
+                        Files.move(backup, target, StandardCopyOption.ATOMIC_MOVE);
+                    } catch (IOException restore) {
+                        e.addSuppressed(new IOException("the previous model could not be moved back from " + backup, restore));
+                    }
+                }
+                throw e;
+            }
+            installed = true;
+            syncFolder(parent);
+            if (backup != null) {
+                try {
+                    deleteRecursively(backup);
+                } catch (IOException e) {
+                    // The new model is in place; a leftover backup is only clutter.
+                    LOG.log(System.Logger.Level.WARNING, "saved " + target + " but could not delete the previous copy " + backup, e);
+                }
+            }
+        } finally {
+            if (!installed) {
+                try {
+                    deleteRecursively(tmp);
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.WARNING, "could not delete the temporary folder " + tmp, e);
+                }
+            }
+        }
+    }
+
+    /** Refuses to replace anything that is not a (previous) model folder. */
+    private static void checkReplaceable(Path target) throws IOException {
+        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new FileAlreadyExistsException(target.toString(), null,
+                    "exists and is not a folder (or is a link); not replacing it with a model");
+        }
+        if (!Files.exists(target.resolve(MODEL_JSON))) {
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
+                if (entries.iterator().hasNext()) {
+                    throw new FileAlreadyExistsException(target.toString(), null,
+                            "is a non-empty folder without " + MODEL_JSON + " (not a saved model); not replacing it");
+                }
+            }
+        }
+    }
+
+    private static void writeContents(SparseAutoencoder model, Path folder) throws IOException {
+        ModelConfig c = model.config();
+        Map<String, ParameterEntry> entries = new LinkedHashMap<>();
+        for (Spec s : specs(c)) {
+            Matrix m = s.get().apply(model);
+            long rows = s.shape().length == 1 ? 1 : s.shape()[0];
+            long cols = s.shape()[s.shape().length - 1];
+            if (m.rows() != rows || m.cols() != cols) {
+                throw new IllegalArgumentException("parameter " + s.name() + " (" + s.description() + ") is "
+                        + m.rows() + " x " + m.cols() + ", the configuration needs " + Arrays.toString(s.shape()));
+            }
+            writeNpy(folder.resolve(s.file()), m, s.shape(), s);
+            entries.put(s.name(), new ParameterEntry(s.file(), s.shape()));
+        }
+        byte[] json = MAPPER.writeValueAsBytes(new ModelFile(FORMAT, FORMAT_VERSION, PROJECT_VERSION, c, entries));
+        ByteBuffer buf = ByteBuffer.allocate(json.length + 1);
+        buf.put(json).put((byte) '\n').flip();
+        try (FileChannel ch = FileChannel.open(folder.resolve(MODEL_JSON), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            writeFully(ch, buf);
+            ch.force(true);
+        }
+    }
+
+    /** NPY 1.0, '<f4', C order; header padded to a multiple of 64 bytes as NumPy does. */
+    private static void writeNpy(Path file, Matrix m, long[] shape, Spec spec) throws IOException {
+        String shapeText = shape.length == 1 ? "(" + shape[0] + ",)"
+                : Arrays.stream(shape).mapToObj(Long::toString).collect(Collectors.joining(", ", "(", ")"));
+        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shapeText + ", }";
+        int unpadded = NPY_MAGIC.length + 4 + dict.length() + 1;
+        String header = dict + " ".repeat((64 - unpadded % 64) % 64) + "\n";
+        byte[] headerBytes = header.getBytes(StandardCharsets.ISO_8859_1);
+
+        FloatBuffer values = m.data();
+        int n = m.size();
+        for (int i = 0; i < n; i++) {
+            float v = values.get(i);
+            if (!Float.isFinite(v)) {
+                throw new IllegalArgumentException("cannot save parameter " + spec.name() + " (" + spec.description()
+                        + "): non-finite value " + v + " at flat index " + i);
+            }
+        }
+        ByteBuffer buf = ByteBuffer.allocate(IO_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+        buf.put(NPY_MAGIC).put((byte) 1).put((byte) 0).putShort((short) headerBytes.length).put(headerBytes);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            for (int i = 0; i < n; i++) {
+                if (buf.remaining() < Float.BYTES) {
+                    buf.flip();
+                    writeFully(ch, buf);
+                    buf.clear();
+                }
+                buf.putFloat(values.get(i));
+            }
+            buf.flip();
+            writeFully(ch, buf);
+            ch.force(true);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ load
+
+    /** Only the configuration of the model saved in {@code dir} (model.json is fully validated). */
+    public static ModelConfig readConfig(Path dir) throws IOException {
+        return readModelFile(dir).config();
+    }
+
+    /**
+     * Loads a model saved by {@link #save}, validating everything: the format marker and version, the
+     * configuration, that exactly the parameters the configuration needs are listed and present, and that
+     * each is a float32 {@code .npy} of the expected shape with finite values.
+     *
+     * @throws NoSuchFileException  if {@code dir} does not exist
+     * @throws ModelFormatException for anything else wrong, naming the file and the problem
+     */
+    public static SparseAutoencoder load(Path dir) throws IOException {
+        ModelFile mf = readModelFile(dir);
+        ModelConfig c = mf.config();
+        Path json = dir.resolve(MODEL_JSON);
+        List<Spec> specs = specs(c);
+        Map<String, ParameterEntry> listed = mf.parameters();
+        for (String name : listed.keySet()) {
+            if (specs.stream().noneMatch(s -> s.name().equals(name))) {
+                throw new ModelFormatException(json + ": unexpected parameter '" + name + "'; a " + c.model()
+                        + " model with this configuration has only "
+                        + specs.stream().map(Spec::name).collect(Collectors.joining(", ")));
+            }
+        }
+        Map<String, Matrix> values = new LinkedHashMap<>();
+        for (Spec s : specs) {
+            ParameterEntry e = listed.get(s.name());
+            if (e == null) {
+                throw new ModelFormatException(json + ": parameter " + s.name() + " (" + s.describe() + ") is not listed");
+            }
+            if (e.file() == null || !isPlainFileName(e.file())) {
+                throw new ModelFormatException(json + ": parameter " + s.name() + " has file " + quote(e.file())
+                        + "; expected a plain file name inside the model folder");
+            }
+            if (e.shape() == null || !Arrays.equals(e.shape(), s.shape())) {
+                throw new ModelFormatException(json + ": parameter " + s.name() + " is listed with shape "
+                        + (e.shape() == null ? "null" : Arrays.toString(e.shape())) + " but the configuration needs "
+                        + Arrays.toString(s.shape()) + " (" + s.description() + ")");
+            }
+            Path file = dir.resolve(e.file());
+            if (!Files.isRegularFile(file)) {
+                throw new ModelFormatException("model folder " + dir + ": missing " + e.file() + " (" + s.describe() + ")");
+            }
+            values.put(s.name(), readNpy(file, s));
+        }
+        try {
+            ListaEncoder enc = c.hasEncoder()
+                    ? new ListaEncoder(values.get("U"), values.get("S"), values.get("b"), c.listaIterations())
+                    : null;
+            Decoder dec = c.nonLinear()
+                    ? new MlpDecoder(values.get("W1"), values.get("b1"), values.get("W2"))
+                    : new LinearDecoder(values.get("W"));
+            return new SparseAutoencoder(c, enc, dec);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException("model folder " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ModelFile readModelFile(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            throw new NoSuchFileException(dir.toString(), null, "no such model folder");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new ModelFormatException(dir + " is not a folder (a saved model is a folder with " + MODEL_JSON + ")");
+        }
+        Path json = dir.resolve(MODEL_JSON);
+        if (!Files.isRegularFile(json)) {
+            throw new ModelFormatException("model folder " + dir + ": missing " + MODEL_JSON + " (not a saved model?)");
+        }
+        byte[] bytes = Files.readAllBytes(json);
+
+        // Pass 1: well-formed JSON with the right format marker, before interpreting anything else.
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw new ModelFormatException(json + ": malformed JSON" + where(e) + ": " + e.getOriginalMessage(), e);
+        }
+        if (root == null || root.isMissingNode()) {
+            throw new ModelFormatException(json + ": empty file");
+        }
+        if (!root.isObject()) {
+            throw new ModelFormatException(json + ": expected a JSON object, found " + root.getNodeType().toString().toLowerCase());
+        }
+        JsonNode format = root.get("format");
+        if (format == null) {
+            throw new ModelFormatException(json + ": no \"format\" field (expected \"" + FORMAT + "\"); not a sparse-stream model?");
+        }
+        if (!format.isTextual() || !FORMAT.equals(format.textValue())) {
+            throw new ModelFormatException(json + ": \"format\" is " + format + ", expected \"" + FORMAT + "\"");
+        }
+        JsonNode version = root.get("formatVersion");
+        if (version == null) {
+            throw new ModelFormatException(json + ": no \"formatVersion\" field (expected " + FORMAT_VERSION + ")");
+        }
+        if (!version.isIntegralNumber()) {
+            throw new ModelFormatException(json + ": \"formatVersion\" is " + version + ", expected the integer " + FORMAT_VERSION);
+        }
+        if (!version.canConvertToInt() || version.intValue() != FORMAT_VERSION) {
+            throw new ModelFormatException(json + ": formatVersion " + version + " is not supported (this build, "
+                    + PROJECT_VERSION + ", reads formatVersion " + FORMAT_VERSION
+                    + (version.canConvertToInt() && version.intValue() > FORMAT_VERSION ? "; saved by a newer version?)" : ")"));
+        }
+
+        // Pass 2: the typed content, parsed from the same bytes so error locations are in the file.
+        ModelFile mf;
+        try {
+            mf = MAPPER.readValue(bytes, ModelFile.class);
+        } catch (JsonProcessingException e) {
+            Throwable cause = e.getCause();
+            String path = jsonPath(e);
+            String what = path.startsWith("config") ? "invalid config" : "invalid content";
+            String detail = cause instanceof IllegalArgumentException ? cause.getMessage() : e.getOriginalMessage();
+            throw new ModelFormatException(json + ": " + what + (path.isEmpty() ? "" : " at " + path) + where(e) + ": " + detail, e);
+        }
+        if (mf.config() == null) {
+            throw new ModelFormatException(json + ": \"config\" is null");
+        }
+        if (mf.parameters() == null) {
+            throw new ModelFormatException(json + ": \"parameters\" is null");
+        }
+        return mf;
+    }
+
+    private static String where(JsonProcessingException e) {
+        JsonLocation loc = e.getLocation();
+        if (loc == null || loc.getLineNr() < 1) {
+            return "";
+        }
+        return " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
+    }
+
+    /** "config.hiddenDim", "parameters.W.shape[1]" for a mapping error; "" when there is no path. */
+    private static String jsonPath(JsonProcessingException e) {
+        if (!(e instanceof JsonMappingException m)) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference r : m.getPath()) {
+            if (r.getFieldName() != null) {
+                if (sb.length() > 0) {
+                    sb.append('.');
+                }
+                sb.append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                sb.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static boolean isPlainFileName(String f) {
+        if (f.isEmpty() || f.equals(".") || f.equals("..") || f.indexOf('/') >= 0 || f.indexOf('\\') >= 0
+                || f.indexOf('\0') >= 0) {
+            return false;
+        }
+        try {
+            Path p = Path.of(f);
+            return p.getNameCount() == 1 && !p.isAbsolute() && p.getFileName().toString().equals(f);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static String quote(String s) {
+        return s == null ? "null" : "'" + s + "'";
+    }
+
+    // ------------------------------------------------------------------------------------- NPY read
+
+    /** A parsed .npy header. */
+    private record NpyHeader(Object descr, boolean fortranOrder, long[] shape, long dataOffset) {
+    }
+
+    /**
+     * Reads a float32 .npy of exactly the shape of {@code spec} into a matrix (a 1-D bias becomes 1 x k).
+     * Accepts NPY versions 1.0 to 3.0, little- or big-endian float32, C or Fortran order.
+     */
+    private static Matrix readNpy(Path file, Spec spec) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            NpyHeader h = readNpyHeader(ch, size, file);
+            ByteOrder order;
+            if ("<f4".equals(h.descr())) {
+                order = ByteOrder.LITTLE_ENDIAN;
+            } else if (">f4".equals(h.descr())) {
+                order = ByteOrder.BIG_ENDIAN;
+            } else {
+                throw new ModelFormatException(file + ": dtype is " + describeDtype(h.descr())
+                        + ", expected float32 ('<f4') for " + spec.name() + " (" + spec.description() + ")");
+            }
+            if (!Arrays.equals(h.shape(), spec.shape())) {
+                throw new ModelFormatException(file + ": shape is " + Arrays.toString(h.shape()) + ", expected "
+                        + Arrays.toString(spec.shape()) + " for " + spec.name() + " (" + spec.description() + ")");
+            }
+            int rows = spec.shape().length == 1 ? 1 : (int) spec.shape()[0];
+            int cols = (int) spec.shape()[spec.shape().length - 1];
+            long n = (long) rows * cols;
+            long available = size - h.dataOffset();
+            if (available < n * Float.BYTES) {
+                throw new ModelFormatException(file + ": truncated: shape " + Arrays.toString(h.shape()) + " needs "
+                        + n * Float.BYTES + " data bytes but only " + available + " follow the header");
+            }
+            if (available > n * Float.BYTES) {
+                throw new ModelFormatException(file + ": corrupt: " + (available - n * Float.BYTES)
+                        + " unexpected bytes after the " + n * Float.BYTES + " data bytes");
+            }
+            Matrix m = Matrix.zeros(rows, cols);
+            FloatBuffer dst = m.data();
+            ByteBuffer buf = ByteBuffer.allocate(IO_CHUNK).order(order);
+            long pos = h.dataOffset();
+            long k = 0; // index in file order
+            while (k < n) {
+                buf.clear();
+                buf.limit((int) Math.min(buf.capacity(), (n - k) * Float.BYTES));
+                readFully(ch, buf, pos, file);
+                pos += buf.limit();
+                buf.flip();
+                while (buf.remaining() >= Float.BYTES) {
+                    float v = buf.getFloat();
+                    // Fortran order: file index k = j * rows + i.
+                    int idx = h.fortranOrder() ? (int) ((k % rows) * cols + k / rows) : (int) k;
+                    dst.put(idx, v);
+                    k++;
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                float v = dst.get(i);
+                if (!Float.isFinite(v)) {
+                    throw new ModelFormatException(file + ": non-finite value " + v + " at flat index " + i
+                            + (spec.shape().length == 2 ? " (row " + i / cols + ", column " + i % cols + ")" : "")
+                            + " in " + spec.name() + " (" + spec.description() + ")");
+                }
+            }
+            return m;
+        }
+    }
+
+    private static NpyHeader readNpyHeader(FileChannel ch, long size, Path file) throws IOException {
+        if (size < 10) {
+            throw new ModelFormatException(file + ": not a .npy file (only " + size + " bytes)");
+        }
+        ByteBuffer pre = ByteBuffer.allocate((int) Math.min(12, size)).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, pre, 0, file);
+        for (int i = 0; i < NPY_MAGIC.length; i++) {
+            if (pre.get(i) != NPY_MAGIC[i]) {
+                throw new ModelFormatException(file + ": not a .npy file (bad magic bytes)");
+            }
+        }
+        int major = pre.get(6) & 0xFF;
+        int minor = pre.get(7) & 0xFF;
+        long headerLen;
+        long start;
+        if (major == 1) {
+            headerLen = pre.getShort(8) & 0xFFFF;
+            start = 10;
+        } else if (major == 2 || major == 3) {
+            if (size < 12) {
+                throw new ModelFormatException(file + ": truncated .npy header");
+            }
+            headerLen = pre.getInt(8) & 0xFFFFFFFFL;
+            start = 12;
+        } else {
+            throw new ModelFormatException(file + ": unsupported .npy format version " + major + "." + minor);
+        }
+        if (start + headerLen > size) {
+            throw new ModelFormatException(file + ": truncated .npy header (says " + headerLen + " bytes, file has "
+                    + (size - start) + " after the preamble)");
+        }
+        if (headerLen > (1 << 20)) {
+            throw new ModelFormatException(file + ": implausible .npy header length " + headerLen);
+        }
+        ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
+        readFully(ch, hb, start, file);
+        String text = new String(hb.array(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        Map<?, ?> dict;
+        try {
+            Object parsed = new PyLiteral(text).parseAll();
+            if (!(parsed instanceof Map<?, ?> map)) {
+                throw new IllegalArgumentException("not a dict");
+            }
+            dict = map;
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(file + ": malformed .npy header (" + e.getMessage() + "): " + text.strip(), e);
+        }
+        if (!dict.containsKey("descr") || !dict.containsKey("fortran_order") || !dict.containsKey("shape")) {
+            throw new ModelFormatException(file + ": malformed .npy header (needs descr, fortran_order and shape): " + text.strip());
+        }
+        if (!(dict.get("fortran_order") instanceof Boolean fortran)) {
+            throw new ModelFormatException(file + ": malformed .npy header (fortran_order is not True/False): " + text.strip());
+        }
+        if (!(dict.get("shape") instanceof List<?> dims)) {
+            throw new ModelFormatException(file + ": malformed .npy header (shape is not a tuple): " + text.strip());
+        }
+        long[] shape = new long[dims.size()];
+        for (int i = 0; i < shape.length; i++) {
+            if (!(dims.get(i) instanceof Long dim) || dim < 0) {
+                throw new ModelFormatException(file + ": malformed .npy header (bad dimension " + dims.get(i) + "): " + text.strip());
+            }
+            shape[i] = dim;
+        }
+        return new NpyHeader(dict.get("descr"), fortran, shape, start + headerLen);
+    }
+
+    private static String describeDtype(Object descr) {
+        if (!(descr instanceof String s)) {
+            return "a structured dtype " + descr;
+        }
+        String name = switch (s.length() >= 2 ? s.substring(1) : s) {
+            case "f2" -> "float16";
+            case "f4" -> "float32";
+            case "f8" -> "float64";
+            case "i1" -> "int8";
+            case "i2" -> "int16";
+            case "i4" -> "int32";
+            case "i8" -> "int64";
+            case "u1" -> "uint8";
+            case "u2" -> "uint16";
+            case "u4" -> "uint32";
+            case "u8" -> "uint64";
+            case "b1" -> "bool";
+            default -> null;
+        };
+        return "'" + s + "'" + (name == null ? "" : " (" + name + ")");
+    }
+
+    /** A parser for the Python literals of a .npy header: dicts, tuples, lists, strings, integers, True/False/None. */
+    private static final class PyLiteral {
+        private final String s;
+        private int pos;
+
+        PyLiteral(String s) {
+            this.s = s;
+        }
+
+        Object parseAll() {
+            Object v = value();
+            skipSpace();
+            if (pos != s.length()) {
+                throw error("unexpected text after the dict");
+            }
+            return v;
+        }
+
+        private Object value() {
+            skipSpace();
+            if (pos >= s.length()) {
+                throw error("unexpected end");
+            }
+            char c = s.charAt(pos);
+            switch (c) {
+                case '{':
+                    return dict();
+                case '(':
+                    return sequence(')');
+                case '[':
+                    return sequence(']');
+                case '\'':
+                case '"':
+                    return string(c);
+                default:
+                    if (c == '-' || Character.isDigit(c)) {
+                        return integer();
+                    }
+                    if (Character.isLetter(c)) {
+                        return name();
+                    }
+                    throw error("unexpected character '" + c + "'");
+            }
+        }
+
+        private Map<Object, Object> dict() {
+            pos++; // {
+            Map<Object, Object> map = new LinkedHashMap<>();
+            while (true) {
+                skipSpace();
+                if (peek() == '}') {
+                    pos++;
+                    return map;
+                }
+                Object key = value();
+                skipSpace();
+                expect(':');
+                map.put(key, value());
+                skipSpace();
+                if (peek() == ',') {
+                    pos++;
+                } else if (peek() != '}') {
+                    throw error("expected ',' or '}'");
+                }
+            }
+        }
+
+        private List<Object> sequence(char close) {
+            pos++; // ( or [
+            List<Object> items = new ArrayList<>();
+            while (true) {
+                skipSpace();
+                if (peek() == close) {
+                    pos++;
+                    return items;
+                }
+                items.add(value());
+                skipSpace();
+                if (peek() == ',') {
+                    pos++;
+                } else if (peek() != close) {
+                    throw error("expected ',' or '" + close + "'");
+                }
+            }
+        }
+
+        private String string(char quote) {
+            int start = ++pos;
+            while (pos < s.length() && s.charAt(pos) != quote) {
+                if (s.charAt(pos) == '\\') {
+                    throw error("escapes in strings are not supported");
+                }
+                pos++;
+            }
+            if (pos >= s.length()) {
+                throw error("unterminated string");
+            }
+            return s.substring(start, pos++);
+        }
+
+        private Long integer() {
+            int start = pos;
+            if (peek() == '-') {
+                pos++;
+            }
+            while (pos < s.length() && Character.isDigit(s.charAt(pos))) {
+                pos++;
+            }
+            String digits = s.substring(start, pos);
+            if (pos < s.length() && (s.charAt(pos) == 'L' || s.charAt(pos) == 'l')) {
+                pos++; // Python 2 long suffix
+            }
+            try {
+                return Long.parseLong(digits);
+            } catch (NumberFormatException e) {
+                throw error("bad integer '" + digits + "'");
+            }
+        }
+
+        private Object name() {
+            int start = pos;
+            while (pos < s.length() && Character.isLetterOrDigit(s.charAt(pos))) {
+                pos++;
+            }
+            String w = s.substring(start, pos);
+            return switch (w) {
+                case "True" -> Boolean.TRUE;
+                case "False" -> Boolean.FALSE;
+                case "None" -> null;
+                default -> throw error("unexpected name '" + w + "'");
+            };
+        }
+
+        private void expect(char c) {
+            if (peek() != c) {
+                throw error("expected '" + c + "'");
+            }
+            pos++;
+        }
+
+        private char peek() {
+            if (pos >= s.length()) {
+                throw error("unexpected end");
+            }
+            return s.charAt(pos);
+        }
+
+        private void skipSpace() {
+            while (pos < s.length() && Character.isWhitespace(s.charAt(pos))) {
+                pos++;
+            }
+        }
+
+        private IllegalArgumentException error(String what) {
+            return new IllegalArgumentException(what + " at offset " + pos);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ file utils
+
+    private static void readFully(FileChannel ch, ByteBuffer buf, long position, Path file) throws IOException {
+        long pos = position;
+        while (buf.hasRemaining()) {
+            int r = ch.read(buf, pos);
+            if (r < 0) {
+                throw new ModelFormatException(file + ": unexpected end of file at byte " + pos);
+            }
+            pos += r;
+        }
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
+        while (buf.hasRemaining()) {
+            ch.write(buf);
+        }
+    }
+
+    private static Path createUniqueFolder(Path parent, String prefix) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path p = uniqueSibling(parent, prefix);
+            try {
+                return Files.createDirectory(p);
+            } catch (FileAlreadyExistsException e) {
+                if (attempt >= 10) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static Path uniqueSibling(Path parent, String prefix) {
+        for (int attempt = 0; ; attempt++) {
+            Path p = parent.resolve(prefix + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1));
+            if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS) || attempt >= 10) {
+                return p;
+            }
+        }
+    }
+
+    /** Flushes a folder's entries (new names, renames) to disk where the platform allows it. */
+    private static void syncFolder(Path folder) {
+        try (FileChannel ch = FileChannel.open(folder, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // Not supported everywhere (e.g. Windows); the file contents themselves were synced.
+        }
+    }
+
+    private static void deleteRecursively(Path p) throws IOException {
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(p)) {
+                for (Path e : entries) {
+                    deleteRecursively(e);
+                }
+            }
+        }
+        Files.deleteIfExists(p);
+    }
+}

@@ -1,0 +1,106 @@
+package dev.sparsestream.core.model;
+
+import dev.sparsestream.core.tensor.Matrix;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * A sparse-coding model: its configuration, a LISTA encoder (absent for the DO families) and a linear
+ * or one-hidden-layer decoder.
+ */
+public final class SparseAutoencoder {
+    private final ModelConfig config;
+    private final ListaEncoder encoder;
+    private final Decoder decoder;
+
+    public SparseAutoencoder(ModelConfig config, ListaEncoder encoder, Decoder decoder) {
+        if (config.hasEncoder() != (encoder != null)) {
+            throw new IllegalArgumentException(config.model() + (config.hasEncoder() ? " needs an encoder" : " has no encoder"));
+        }
+        if (config.nonLinear() != (decoder instanceof MlpDecoder)) {
+            throw new IllegalArgumentException(config.model() + " needs a " + (config.nonLinear() ? "non-linear" : "linear") + " decoder");
+        }
+        if (decoder.codeDim() != config.codeDim() || decoder.dataDim() != config.dataDim()) {
+            throw new IllegalArgumentException("decoder is " + decoder.dataDim() + " x " + decoder.codeDim()
+                    + " but the configuration says d = " + config.dataDim() + ", l = " + config.codeDim());
+        }
+        if (decoder instanceof MlpDecoder mlp && mlp.hiddenDim() != config.hiddenDim()) {
+            throw new IllegalArgumentException("decoder hidden size is " + mlp.hiddenDim() + " but the configuration says " + config.hiddenDim());
+        }
+        if (encoder != null && (encoder.codeDim() != config.codeDim() || encoder.dataDim() != config.dataDim()
+                || encoder.iterations() != config.listaIterations())) {
+            throw new IllegalArgumentException("encoder is " + encoder.codeDim() + " x " + encoder.dataDim() + " with "
+                    + encoder.iterations() + " iterations, configuration says l = " + config.codeDim() + ", d = "
+                    + config.dataDim() + ", L = " + config.listaIterations());
+        }
+        this.config = config;
+        this.encoder = encoder;
+        this.decoder = decoder;
+    }
+
+    /** Fresh weights from the configuration's seed: encoder first, then decoder; columns normalised where the family says. */
+    public static SparseAutoencoder initialise(ModelConfig c) {
+        Random rng = new Random(c.seed());
+        ListaEncoder enc = c.hasEncoder() ? ListaEncoder.initialise(c.dataDim(), c.codeDim(), c.listaIterations(), rng) : null;
+        Decoder dec = c.nonLinear()
+                ? MlpDecoder.initialise(c.codeDim(), c.hiddenDim(), c.dataDim(), rng)
+                : LinearDecoder.initialise(c.codeDim(), c.dataDim(), rng);
+        if (c.columnNorm()) {
+            dec.normaliseColumns();
+        }
+        return new SparseAutoencoder(c, enc, dec);
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** The encoder, or null for the decoder-only families. */
+    public ListaEncoder encoder() {
+        return encoder;
+    }
+
+    public boolean hasEncoder() {
+        return encoder != null;
+    }
+
+    public Decoder decoder() {
+        return decoder;
+    }
+
+    /** Same weights (copied) under another configuration of the same shapes, e.g. new hyperparameters. */
+    public SparseAutoencoder withConfig(ModelConfig c) {
+        return new SparseAutoencoder(c, encoder == null ? null : encoder.copy(), decoder.copy());
+    }
+
+    public SparseAutoencoder copy() {
+        return withConfig(config);
+    }
+
+    public void copyFrom(SparseAutoencoder other) {
+        if (encoder != null) {
+            encoder.copyFrom(other.encoder);
+        }
+        decoder.copyFrom(other.decoder);
+    }
+
+    /** Named parameters, encoder first: U, S, b, then W or W1, b1, W2. */
+    public List<String> parameterNames() {
+        List<String> names = new ArrayList<>();
+        if (encoder != null) {
+            names.addAll(List.of("U", "S", "b"));
+        }
+        names.addAll(decoder.parameterNames());
+        return names;
+    }
+
+    public List<Matrix> parameters() {
+        List<Matrix> ps = new ArrayList<>();
+        if (encoder != null) {
+            ps.addAll(encoder.parameters());
+        }
+        ps.addAll(decoder.parameters());
+        return ps;
+    }
+}

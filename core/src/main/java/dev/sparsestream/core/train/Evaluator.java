@@ -1,0 +1,74 @@
+package dev.sparsestream.core.train;
+
+import dev.sparsestream.core.data.Dataset;
+import dev.sparsestream.core.inference.CodeStats;
+import dev.sparsestream.core.inference.Energy;
+import dev.sparsestream.core.inference.Fista;
+import dev.sparsestream.core.inference.FistaParams;
+import dev.sparsestream.core.metrics.Psnr;
+import dev.sparsestream.core.model.Decoder;
+import dev.sparsestream.core.model.ListaEncoder;
+import dev.sparsestream.core.model.SparseAutoencoder;
+import dev.sparsestream.core.tensor.Matrix;
+
+/**
+ * Amortised evaluation (REFERENCE.md, "Early stopping" and "Metrics"): codes from the encoder alone,
+ * in fixed batches in dataset order; for the decoder-only families, codes from FISTA started at zero.
+ * The energy is the mean over batches of each batch's summed energy (its encoder term is 0).
+ */
+public final class Evaluator {
+    private final SparseAutoencoder model;
+    private final int n;
+    private final Matrix y;
+    private final ListaEncoder.Workspace encoderWs;
+    private final Decoder.Workspace decoderWs;
+    private final Fista fista;
+    private final Matrix zeros;
+
+    public Evaluator(SparseAutoencoder model, int batchSize) {
+        this.model = model;
+        this.n = batchSize;
+        int l = model.config().codeDim();
+        y = Matrix.zeros(n, model.config().dataDim());
+        encoderWs = model.hasEncoder() ? model.encoder().workspace(n) : null;
+        decoderWs = model.decoder().workspace(n);
+        fista = model.hasEncoder() ? null : new Fista(n, l);
+        zeros = model.hasEncoder() ? null : Matrix.zeros(n, l);
+    }
+
+    /** Metrics over all complete batches of the dataset (a remainder smaller than a batch is left out). */
+    public Summary evaluate(Dataset data, FistaParams p) {
+        int batches = data.size() / n;
+        if (batches == 0) {
+            throw new IllegalArgumentException(data.name() + " has " + data.size() + " samples, fewer than one batch of " + n);
+        }
+        Energy energy = Energy.ZERO;
+        double psnr = 0;
+        double steps = 0;
+        double minStd = 0;
+        double meanStd = 0;
+        double dead = 0;
+        double sparsity = 0;
+        for (int b = 0; b < batches; b++) {
+            data.copyRows(b * n, n, y.data());
+            Matrix z;
+            if (encoderWs != null) {
+                z = encoderWs.forward(y);
+            } else {
+                decoderWs.bind(y);
+                z = fista.solve(decoderWs, zeros, null, p);
+                steps += fista.meanSteps();
+            }
+            Matrix recon = decoderWs.decode(z);
+            energy = energy.plus(Energy.of(z, recon, y, null, p));
+            psnr += Psnr.sum(recon, y, model.config().normalisation());
+            CodeStats cs = CodeStats.of(z);
+            minStd += cs.minStd();
+            meanStd += cs.meanStd();
+            dead += cs.deadComponents();
+            sparsity += cs.sparsity();
+        }
+        return new Summary(energy.times(1.0 / batches), psnr / (batches * (double) n), sparsity / batches,
+                steps / batches, minStd / batches, meanStd / batches, dead / batches);
+    }
+}
