@@ -23,20 +23,25 @@ import java.util.Arrays;
 public final class Fista {
     private final int n;
     private final int l;
-    private final Matrix z;      // (n, l) the result Z_k, filled at the end of a solve
-    private final Matrix x;      // (n, l) extrapolated point x_k, the decoder's input
-    private final Matrix grad;   // (n, l) gradient of the reconstruction term at x
-    // Heap copies for the fused elementwise loop: plain arrays vectorise, direct buffers do not.
+    private final Matrix z;      // (n, l) the result Z, in sample order
+    private final Matrix x;      // (n, l) extrapolated points of the active samples, in slot order
+    private final Matrix grad;   // (n, l) gradient of the reconstruction term at x, in slot order
+    // Working copies in slot order. Active (not yet converged) samples occupy slots [0, active), so
+    // the products run on active rows only; converged samples are swapped behind them.
+    // Plain arrays for the fused elementwise loop: they vectorise, direct buffers do not.
     private final float[] zh;
     private final float[] xh;
     private final float[] gh;
     private final float[] eh;
+    private final int[] sampleAt;  // slot -> sample
     private final float[] colMean;
     private final float[] colCoef;
-    private final float[] colSum;
-    private final float[] colSq;
-    private final boolean[] converged;
-    private final int[] steps;
+    private final double[] colSum;
+    private final double[] colSq;
+    private final double[] frozenSum;
+    private final double[] frozenSq;
+    private final boolean[] done;
+    private final int[] steps;     // per slot
     private int iterations;
     private double meanSteps;
 
@@ -50,18 +55,22 @@ public final class Fista {
         xh = new float[n * l];
         gh = new float[n * l];
         eh = new float[n * l];
+        sampleAt = new int[n];
         colMean = new float[l];
         colCoef = new float[l];
-        colSum = new float[l];
-        colSq = new float[l];
-        converged = new boolean[n];
+        colSum = new double[l];
+        colSq = new double[l];
+        frozenSum = new double[l];
+        frozenSq = new double[l];
+        done = new boolean[n];
         steps = new int[n];
     }
 
     /**
      * Minimises the energy for the targets the decoder workspace is bound to.
      *
-     * @param decoder a decoder workspace for n samples, already {@link Decoder.Workspace#bind bound}
+     * @param decoder a decoder workspace for n samples, already {@link Decoder.Workspace#bind bound};
+     *                its bound targets are permuted during the solve and restored at the end
      * @param z0      the starting codes (n, l), not changed (the encoder's codes, or zeros)
      * @param zE      the encoder's codes (n, l) for the gamma term, not changed; null when gamma = 0
      * @return the codes (n, l): this object's buffer, valid until the next solve
@@ -83,8 +92,12 @@ public final class Fista {
         z0.data().get(0, zh);
         System.arraycopy(zh, 0, xh, 0, zh.length);
         x.data().put(0, xh);
-        Arrays.fill(converged, false);
+        for (int s = 0; s < n; s++) {
+            sampleAt[s] = s;
+        }
         Arrays.fill(steps, 0);
+        Arrays.fill(frozenSum, 0);
+        Arrays.fill(frozenSq, 0);
         final float eta = (float) p.eta();
         final float threshold = (float) (p.lambda() * p.eta());
         final float gammaScale = (float) (2 * p.gamma() / l);
@@ -99,19 +112,16 @@ public final class Fista {
         int k = 0;
         while (k < p.maxSteps() && active > 0) {
             k++;
-            decoder.reconstructionGradient(x, grad);
-            grad.data().get(0, gh);
+            decoder.reconstructionGradient(x, grad, active);
+            grad.data().get(0, gh, 0, active * l);
             if (hinge) {
-                hingeCoefficients(p.beta(), p.hingeT());
+                hingeCoefficients(active, p.beta(), p.hingeT());
             }
             double tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
             float momentum = (float) ((t - 1) / tNext);
             t = tNext;
-            for (int i = 0; i < n; i++) {
-                if (converged[i]) {
-                    continue;
-                }
-                int base = i * l;
+            for (int s = 0; s < active; s++) {
+                int base = s * l;
                 // Branch-free so that it vectorises; coef_j = 0 where the hinge is inactive, eh = 0 when gamma = 0.
                 // d/dz_ij beta (T - s_j)^2 = coef_j (z_ij - mu_j),  coef_j = -(2 beta/(n-1)) (T - s_j)/s_j
                 for (int j = 0; j < l; j++) {
@@ -124,25 +134,79 @@ public final class Fista {
                     zh[o] = zNew;
                     xh[o] = zNew + momentum * (zNew - zOld);
                 }
-                if (rowConverged(base, tol2)) {
-                    converged[i] = true;
-                    active--;
-                    // Frozen from now on: x_i = z_i, so it no longer moves the batch statistics.
-                    System.arraycopy(zh, base, xh, base, l);
-                } else {
-                    steps[i]++;
+                done[s] = rowConverged(base, tol2);
+                if (!done[s]) {
+                    steps[s]++;
                 }
             }
-            x.data().put(0, xh);
+            active = compact(decoder, active);
+            x.data().put(0, xh, 0, active * l);
         }
         iterations = k;
         long sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += steps[i];
+        for (int s = 0; s < n; s++) {
+            sum += steps[s];
+            z.data().put(sampleAt[s] * l, zh, s * l, l);
+        }
+        // Restore the decoder's targets to sample order (a selection sort of the slots by sample).
+        for (int s = 0; s < n; s++) {
+            while (sampleAt[s] != s) {
+                int other = sampleAt[s];
+                decoder.swapRows(s, other);
+                swapInt(sampleAt, s, other);
+            }
         }
         meanSteps = (double) sum / n;
-        z.data().put(0, zh);
         return z;
+    }
+
+    /**
+     * Freezes the samples that converged this step (x_i = z_i from now on, no momentum) and moves them
+     * behind the active ones; returns the new number of active samples.
+     */
+    private int compact(Decoder.Workspace decoder, int active) {
+        int s = 0;
+        while (s < active) {
+            if (!done[s]) {
+                s++;
+                continue;
+            }
+            int base = s * l;
+            System.arraycopy(zh, base, xh, base, l);
+            for (int j = 0; j < l; j++) {
+                double v = zh[base + j];
+                frozenSum[j] += v;
+                frozenSq[j] += v * v;
+            }
+            int last = active - 1;
+            if (s != last) {
+                swapRow(zh, s, last);
+                swapRow(xh, s, last);
+                swapRow(eh, s, last);
+                swapInt(sampleAt, s, last);
+                swapInt(steps, s, last);
+                done[s] = done[last];
+                decoder.swapRows(s, last);
+            }
+            active--;
+        }
+        return active;
+    }
+
+    private void swapRow(float[] a, int i, int j) {
+        int bi = i * l;
+        int bj = j * l;
+        for (int k = 0; k < l; k++) {
+            float t = a[bi + k];
+            a[bi + k] = a[bj + k];
+            a[bj + k] = t;
+        }
+    }
+
+    private static void swapInt(int[] a, int i, int j) {
+        int t = a[i];
+        a[i] = a[j];
+        a[j] = t;
     }
 
     /** ||dz_i||^2 < tol^2 ||z_i^{k-1}||^2 (0 -> 0 counts as converged); dz is in gh, z^k in zh. */
@@ -174,30 +238,28 @@ public final class Fista {
         return diff2 < tol2 * old2 || (old2 == 0f && diff2 == 0f);
     }
 
-    /** colCoef_j = -(2 beta/(n-1)) (T - s_j)/s_j for 0 < s_j < T, else 0; colMean_j = mu_j; at x. */
-    private void hingeCoefficients(double beta, double hingeT) {
-        Arrays.fill(colSum, 0f);
-        Arrays.fill(colSq, 0f);
-        for (int i = 0; i < n; i++) {
-            int base = i * l;
+    /**
+     * colCoef_j = -(2 beta/(n-1)) (T - s_j)/s_j for 0 < s_j < T, else 0; colMean_j = mu_j; over all n
+     * samples at x (frozen samples enter through their running sums).
+     */
+    private void hingeCoefficients(int active, double beta, double hingeT) {
+        System.arraycopy(frozenSum, 0, colSum, 0, l);
+        System.arraycopy(frozenSq, 0, colSq, 0, l);
+        for (int s = 0; s < active; s++) {
+            int base = s * l;
             for (int j = 0; j < l; j++) {
-                colSum[j] += xh[base + j];
-            }
-        }
-        float invN = 1f / n;
-        for (int j = 0; j < l; j++) {
-            colMean[j] = colSum[j] * invN;
-        }
-        for (int i = 0; i < n; i++) {
-            int base = i * l;
-            for (int j = 0; j < l; j++) {
-                float c = xh[base + j] - colMean[j];
-                colSq[j] += c * c;
+                double v = xh[base + j];
+                colSum[j] += v;
+                colSq[j] += v * v;
             }
         }
         double scale = 2 * beta / (n - 1);
         for (int j = 0; j < l; j++) {
-            double s = Math.sqrt(colSq[j] / (n - 1));
+            double mean = colSum[j] / n;
+            // Sums in double keep sum(x^2) - n mean^2 accurate for these magnitudes; clamp rounding below 0.
+            double var = Math.max(0, (colSq[j] - n * mean * mean) / (n - 1));
+            double s = Math.sqrt(var);
+            colMean[j] = (float) mean;
             colCoef[j] = s > 0 && s < hingeT ? (float) (-scale * (hingeT - s) / s) : 0f;
         }
     }

@@ -76,7 +76,18 @@ public sealed interface Decoder permits LinearDecoder, MlpDecoder {
          * grad = d/dx of sum_i mean_pixels (y_i - D(x_i))^2 for the bound y: (2/d) J_D(x)^T (D(x) - y).
          * Shapes: x (n, l), grad (n, l).
          */
-        void reconstructionGradient(Matrix x, Matrix grad);
+        default void reconstructionGradient(Matrix x, Matrix grad) {
+            reconstructionGradient(x, grad, batchSize());
+        }
+
+        /**
+         * The same on the first {@code rows} rows of x and grad only (FISTA keeps its not yet
+         * converged samples there); the bound targets must have been permuted alike with {@link #swapRows}.
+         */
+        void reconstructionGradient(Matrix x, Matrix grad, int rows);
+
+        /** Swaps samples i and j of the bound targets (FISTA's compaction of converged samples). */
+        void swapRows(int i, int j);
 
         /** D(z) into an internal (n, d) buffer, returned; valid until the next call on this workspace. */
         Matrix decode(Matrix z);

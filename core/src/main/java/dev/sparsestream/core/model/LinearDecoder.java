@@ -89,11 +89,16 @@ public final class LinearDecoder implements Decoder {
         }
 
         @Override
-        public void reconstructionGradient(Matrix x, Matrix grad) {
-            // grad = (2/d) (x G - Y W)        (n, l); G is symmetric
+        public void reconstructionGradient(Matrix x, Matrix grad, int rows) {
+            // grad = (2/d) (x G - Y W)        (rows, l); G is symmetric
             float scale = 2f / dataDim();
-            grad.copyFrom(yw);
-            Matrix.gemm(x, false, gram, false, grad, scale, -scale);
+            grad.data().put(0, yw.data(), 0, rows * codeDim());
+            Matrix.gemmRows(x, gram, false, grad, scale, -scale, rows);
+        }
+
+        @Override
+        public void swapRows(int i, int j) {
+            yw.swapRows(i, j);
         }
 
         @Override

@@ -94,13 +94,14 @@ public final class MlpDecoder implements Decoder {
         private final Matrix gradW1;  // (m, l)
         private final Matrix gradB1;  // (1, m)
         private final Matrix gradW2;  // (d, m)
-        private Matrix target;        // (n, d), bound for FISTA
+        private final Matrix target;  // (n, d) copy of the bound targets, rows permuted by FISTA
 
         private Workspace(int n) {
             this.n = n;
             hidden = Matrix.zeros(n, hiddenDim());
             recon = Matrix.zeros(n, dataDim());
             dHidden = Matrix.zeros(n, hiddenDim());
+            target = Matrix.zeros(n, dataDim());
             gradW1 = Matrix.zeros(hiddenDim(), codeDim());
             gradB1 = Matrix.zeros(1, hiddenDim());
             gradW2 = Matrix.zeros(dataDim(), hiddenDim());
@@ -114,31 +115,40 @@ public final class MlpDecoder implements Decoder {
         @Override
         public void bind(Matrix y) {
             Matrix.requireShape(y, n, dataDim(), "decoder target");
-            target = y;
+            target.copyFrom(y); // a copy: FISTA permutes its rows, and inputs are never changed
+        }
+
+        @Override
+        public void swapRows(int i, int j) {
+            target.swapRows(i, j);
         }
 
         @Override
         public Matrix decode(Matrix z) {
-            // hidden = relu(z W1^T + b1)   (n, m);  recon = hidden W2^T   (n, d)
-            Matrix.gemm(z, false, w1, true, hidden, 1f, 0f);
+            return decode(z, n);
+        }
+
+        private Matrix decode(Matrix z, int rows) {
+            // hidden = relu(z W1^T + b1)   (rows, m);  recon = hidden W2^T   (rows, d)
+            Matrix.gemmRows(z, w1, true, hidden, 1f, 0f, rows);
             var hd = hidden.data();
             var bd = b1.data();
             int m = hiddenDim();
-            for (int i = 0, o = 0; i < n; i++) {
+            for (int i = 0, o = 0; i < rows; i++) {
                 for (int k = 0; k < m; k++, o++) {
                     hd.put(o, Math.max(0f, hd.get(o) + bd.get(k)));
                 }
             }
-            Matrix.gemm(hidden, false, w2, true, recon, 1f, 0f);
+            Matrix.gemmRows(hidden, w2, true, recon, 1f, 0f, rows);
             return recon;
         }
 
         /** recon := scale * (recon - y), the gradient at the output; returns sum of squared residuals. */
-        private double residual(Matrix y, float scale) {
+        private double residual(Matrix y, float scale, int rows) {
             var rd = recon.data();
             var yd = y.data();
             double sum = 0;
-            for (int o = 0, size = n * dataDim(); o < size; o++) {
+            for (int o = 0, size = rows * dataDim(); o < size; o++) {
                 float r = rd.get(o) - yd.get(o);
                 sum += (double) r * r;
                 rd.put(o, scale * r);
@@ -147,11 +157,11 @@ public final class MlpDecoder implements Decoder {
         }
 
         /** dHidden = (dRecon W2) * 1[hidden > 0]                                  (n, m) */
-        private void backToHidden() {
-            Matrix.gemm(recon, false, w2, false, dHidden, 1f, 0f);
+        private void backToHidden(int rows) {
+            Matrix.gemmRows(recon, w2, false, dHidden, 1f, 0f, rows);
             var dh = dHidden.data();
             var hd = hidden.data();
-            for (int o = 0, size = n * hiddenDim(); o < size; o++) {
+            for (int o = 0, size = rows * hiddenDim(); o < size; o++) {
                 if (hd.get(o) <= 0f) {
                     dh.put(o, 0f);
                 }
@@ -159,19 +169,19 @@ public final class MlpDecoder implements Decoder {
         }
 
         @Override
-        public void reconstructionGradient(Matrix x, Matrix grad) {
+        public void reconstructionGradient(Matrix x, Matrix grad, int rows) {
             // Four large products: forward two, backward two (no parameter gradients needed here).
-            decode(x);
-            residual(target, 2f / dataDim());
-            backToHidden();
-            Matrix.gemm(dHidden, false, w1, false, grad, 1f, 0f); // (n, l) = dHidden W1
+            decode(x, rows);
+            residual(target, 2f / dataDim(), rows);
+            backToHidden(rows);
+            Matrix.gemmRows(dHidden, w1, false, grad, 1f, 0f, rows); // (rows, l) = dHidden W1
         }
 
         @Override
         public double backwardMse(Matrix z, Matrix y) {
-            double loss = residual(y, 2f / ((float) n * dataDim()));
+            double loss = residual(y, 2f / ((float) n * dataDim()), n);
             Matrix.gemm(recon, true, hidden, false, gradW2, 1f, 0f);    // (d, m) = dR^T hidden
-            backToHidden();
+            backToHidden(n);
             Matrix.gemm(dHidden, true, z, false, gradW1, 1f, 0f);       // (m, l) = dH^T z
             var gb = gradB1.data();
             var dh = dHidden.data();

@@ -173,6 +173,54 @@ public final class Matrix {
         }
     }
 
+    /**
+     * Like {@link #gemm} with A not transposed, on the first {@code rows} rows of A and C only
+     * (C[0:rows] = alpha A[0:rows] op(B) + beta C[0:rows]); the other rows of C are left alone.
+     */
+    public static void gemmRows(Matrix a, Matrix b, boolean transB, Matrix c, float alpha, float beta, int rows) {
+        if (rows == a.rows && rows == c.rows) {
+            gemm(a, false, b, transB, c, alpha, beta);
+            return;
+        }
+        int k = a.cols;
+        int kb = transB ? b.cols : b.rows;
+        int n = transB ? b.rows : b.cols;
+        if (k != kb || c.cols != n || rows < 0 || rows > a.rows || rows > c.rows) {
+            throw new IllegalArgumentException("gemmRows shape mismatch: A " + a + ", op(B) " + kb + "x" + n + ", C " + c
+                    + ", rows " + rows);
+        }
+        if (rows == 0) {
+            return;
+        }
+        if (CPU_BACKEND) {
+            openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans,
+                    transB ? openblas.CblasTrans : openblas.CblasNoTrans,
+                    rows, n, k, alpha, a.pointer, a.cols, b.pointer, b.cols, beta, c.pointer, c.cols);
+        } else {
+            a.syncToDevice();
+            b.syncToDevice();
+            c.syncToDevice();
+            var range = org.nd4j.linalg.indexing.NDArrayIndex.interval(0, rows);
+            var all = org.nd4j.linalg.indexing.NDArrayIndex.all();
+            Nd4j.gemm(a.array.get(range, all), b.array, c.array.get(range, all), false, transB, alpha, beta);
+            c.syncToHost();
+        }
+    }
+
+    /** Swaps rows i and j in place. */
+    public void swapRows(int i, int j) {
+        if (i == j) {
+            return;
+        }
+        int oi = i * cols;
+        int oj = j * cols;
+        for (int k = 0; k < cols; k++) {
+            float t = data.get(oi + k);
+            data.put(oi + k, data.get(oj + k));
+            data.put(oj + k, t);
+        }
+    }
+
     // On a device backend the host view is only valid after an explicit synchronisation.
     private void syncToDevice() {
         Nd4j.getAffinityManager().tagLocation(array, AffinityManager.Location.HOST);

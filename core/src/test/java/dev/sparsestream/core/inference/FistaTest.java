@@ -295,9 +295,11 @@ class FistaTest {
             Fista fista = new Fista(N, L);
             Matrix z = solve(fista, pr, new FistaParams(lambda, beta, t, gamma, eta, k, 1e-12));
             assertEquals(k, fista.iterations());
-            assertEquals(k, fista.meanSteps(), 0.0, "with a tiny tolerance no sample converges");
             RefFista ref = new RefFista(pr.w(), pr.y(), pr.z0(), pr.ze(), lambda, beta, t, gamma, eta, k, 1e-12);
             assertEquals(k, ref.iterations);
+            // With a tiny tolerance only a sample whose code becomes all zero (0 -> 0) converges early.
+            assertEquals(ref.meanSteps(), fista.meanSteps(), 0.13);
+            assertTrue(fista.meanSteps() > k - 2);
             assertClose("codes after " + k + " steps", ref.z, toD(z), 1e-4, 0);
         }
     }

@@ -1,0 +1,140 @@
+package dev.sparsestream.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sparsestream.core.data.MnistData;
+import dev.sparsestream.core.data.MnistFiles;
+import dev.sparsestream.core.io.NpyFiles;
+import dev.sparsestream.core.model.ModelStore;
+import dev.sparsestream.core.model.SparseAutoencoder;
+import dev.sparsestream.core.tensor.Matrix;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The command line end to end: train writes a loadable model and a complete report; encode uses it. */
+class CommandLineTest {
+    @TempDir
+    Path tmp;
+
+    private static Path mnistParent() {
+        Path dir = MnistData.defaultDataDir();
+        if (MnistFiles.problems(dir.resolve("mnist")).isEmpty()) {
+            return dir;
+        }
+        return Path.of("..", "data");
+    }
+
+    record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        PrintStream old = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true));
+        try {
+            int code = cl.execute(args);
+            return new Run(code, out.toString(), err.toString());
+        } finally {
+            System.setOut(old);
+        }
+    }
+
+    @Test
+    void trainWritesReportAndModelThenEncodeUsesIt() throws Exception {
+        Path data = mnistParent();
+        assumeTrue(MnistFiles.problems(data.resolve("mnist")).isEmpty(), "MNIST not fetched");
+        Path runDir = tmp.resolve("run");
+        Run r = run("train", "--dataset", "mnist", "--model", "VDL", "--lambda", "0.02", "--epochs", "2",
+                "--train-samples", "1000", "--data-dir", data.toString(), "--out", runDir.toString(), "--no-progress");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("epoch   1") && r.out().contains("epoch   2"), r.out());
+
+        JsonNode report = new ObjectMapper().readTree(runDir.resolve("report.json").toFile());
+        assertEquals("VDL", report.get("model").asText());
+        assertEquals(0.02, report.get("lambda").asDouble(), 1e-12);
+        assertEquals(2, report.get("epochs").size());
+        for (JsonNode e : report.get("epochs")) {
+            assertTrue(e.get("seconds").asDouble() > 0);
+            for (String part : new String[] {"train", "val"}) {
+                for (String f : new String[] {"energy", "psnr", "sparsity", "fistaSteps"}) {
+                    assertTrue(e.get(part).has(f), part + "." + f + " missing");
+                }
+            }
+        }
+        int best = report.get("bestEpoch").asInt();
+        assertTrue(best == 1 || best == 2);
+        double sparsity = report.get("test").get("sparsity").asDouble();
+        assertTrue(sparsity >= 0 && sparsity <= 1);
+        assertTrue(report.get("test").get("psnr").asDouble() > 5);
+
+        SparseAutoencoder model = ModelStore.load(runDir.resolve("model"));
+        assertEquals(0.02, model.config().lambda(), 1e-12);
+
+        // encode: 300 random inputs (a full batch and a remainder of 50).
+        Random rng = new Random(3);
+        Matrix x = Matrix.uniform(300, 784, 1.0, rng);
+        Path xFile = tmp.resolve("x.npy");
+        NpyFiles.write(xFile, x);
+        Path zFile = tmp.resolve("z.npy");
+        Run enc = run("encode", "--model", runDir.resolve("model").toString(), "--input", xFile.toString(),
+                "--out", zFile.toString());
+        assertEquals(0, enc.code(), enc.err());
+        assertTrue(enc.out().contains("PSNR") && enc.out().contains("sparsity"), enc.out());
+        Matrix z = NpyFiles.readMatrix(zFile);
+        assertEquals(300, z.rows());
+        assertEquals(128, z.cols());
+        // Encoder codes equal the model's encoder applied directly (independent of the batching).
+        var ws = model.encoder().workspace(1);
+        Matrix row = Matrix.zeros(1, 784);
+        row.data().put(0, x.data(), 299 * 784, 784);
+        Matrix zRow = ws.forward(row);
+        for (int j = 0; j < 128; j++) {
+            assertEquals(zRow.get(0, j), z.get(299, j), 1e-4);
+        }
+
+        Run fista = run("encode", "--model", runDir.resolve("model").toString(), "--input", xFile.toString(),
+                "--out", tmp.resolve("zf.npy").toString(), "--fista");
+        assertEquals(0, fista.code(), fista.err());
+        assertTrue(fista.out().contains("mean FISTA steps"), fista.out());
+    }
+
+    @Test
+    void badInputGetsAClearError() throws Exception {
+        Run r = run("train", "--model", "XYZ", "--out", tmp.resolve("r").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("unknown model 'XYZ'"), r.err());
+
+        Run neg = run("train", "--lambda", "-1", "--out", tmp.resolve("r").toString());
+        assertEquals(2, neg.code());
+        assertTrue(neg.err().contains("lambda"), neg.err());
+
+        Run missing = run("encode", "--model", tmp.resolve("nope").toString(), "--input", "x.npy", "--out", "z.npy");
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("nope"), missing.err());
+        assertTrue(Files.notExists(Path.of("z.npy")));
+    }
+
+    @Test
+    void everySubcommandHasHelp() {
+        for (String c : new String[] {"fetch", "train", "encode", "bench"}) {
+            Run r = run(c, "--help");
+            assertEquals(0, r.code(), c);
+            assertTrue(r.out().contains("Usage: sparse-stream " + c), r.out());
+        }
+    }
+}
