@@ -45,9 +45,12 @@ class CommandLineTest {
         cl.setErr(new PrintWriter(err));
         PrintStream old = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true));
+        PrintStream capture = new PrintStream(out, true);
+        System.setOut(capture);
+        cl.setOut(new PrintWriter(capture, true));
         try {
             int code = cl.execute(args);
+            cl.getOut().flush();
             return new Run(code, out.toString(), err.toString());
         } finally {
             System.setOut(old);

@@ -20,13 +20,12 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.StdScalarSerializer;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+import dev.sparsestream.core.io.NpyFiles;
 import dev.sparsestream.core.tensor.Matrix;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -60,10 +59,8 @@ import java.util.stream.Collectors;
  * <p>Parameter files are NumPy {@code .npy} (format 1.0, dtype {@code '<f4'}, C order) in the layout of
  * REFERENCE.md ("Models"); biases are 1-D. {@code numpy.load} reads them as they are.
  *
- * <p>The {@code .npy} files are written and read here rather than through ND4J: ND4J's reader
- * ({@code Nd4j.createFromNpyFile}) accepts a truncated file without complaint (it reads past the end
- * of the data), and its writer reads the array's device copy, whereas {@link Matrix} keeps its values
- * in the host view ({@link Matrix#data()}). The files are byte-compatible with both NumPy and ND4J.
+ * <p>The {@code .npy} files are written and read by {@link NpyFiles} (not ND4J, whose reader accepts
+ * truncated files); they are byte-compatible with both NumPy and ND4J.
  *
  * <p>{@link #save} is atomic: the folder is written complete under a temporary sibling name, synced,
  * and renamed into place, so a reader sees either the previous model or the new one, never a mix.
@@ -80,8 +77,6 @@ public final class ModelStore {
 
     private static final System.Logger LOG = System.getLogger(ModelStore.class.getName());
     private static final ObjectMapper MAPPER = newMapper();
-    private static final byte[] NPY_MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    private static final int IO_CHUNK = 1 << 20;
 
     private ModelStore() {
     }
@@ -329,15 +324,11 @@ public final class ModelStore {
         }
     }
 
-    /** NPY 1.0, '<f4', C order; header padded to a multiple of 64 bytes as NumPy does. */
+    /**
+     * Writes a parameter through {@link NpyFiles#write(Path, Matrix, long[])} (NPY 1.0, '<f4', C order),
+     * refusing a NaN or infinity first: such a model could not be loaded.
+     */
     private static void writeNpy(Path file, Matrix m, long[] shape, Spec spec) throws IOException {
-        String shapeText = shape.length == 1 ? "(" + shape[0] + ",)"
-                : Arrays.stream(shape).mapToObj(Long::toString).collect(Collectors.joining(", ", "(", ")"));
-        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shapeText + ", }";
-        int unpadded = NPY_MAGIC.length + 4 + dict.length() + 1;
-        String header = dict + " ".repeat((64 - unpadded % 64) % 64) + "\n";
-        byte[] headerBytes = header.getBytes(StandardCharsets.ISO_8859_1);
-
         FloatBuffer values = m.data();
         int n = m.size();
         for (int i = 0; i < n; i++) {
@@ -347,21 +338,7 @@ public final class ModelStore {
                         + "): non-finite value " + v + " at flat index " + i);
             }
         }
-        ByteBuffer buf = ByteBuffer.allocate(IO_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-        buf.put(NPY_MAGIC).put((byte) 1).put((byte) 0).putShort((short) headerBytes.length).put(headerBytes);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            for (int i = 0; i < n; i++) {
-                if (buf.remaining() < Float.BYTES) {
-                    buf.flip();
-                    writeFully(ch, buf);
-                    buf.clear();
-                }
-                buf.putFloat(values.get(i));
-            }
-            buf.flip();
-            writeFully(ch, buf);
-            ch.force(true);
-        }
+        NpyFiles.write(file, m, shape);
     }
 
     // ------------------------------------------------------------------------------------------ load
@@ -538,332 +515,20 @@ public final class ModelStore {
 
     // ------------------------------------------------------------------------------------- NPY read
 
-    /** A parsed .npy header. */
-    private record NpyHeader(Object descr, boolean fortranOrder, long[] shape, long dataOffset) {
-    }
-
     /**
-     * Reads a float32 .npy of exactly the shape of {@code spec} into a matrix (a 1-D bias becomes 1 x k).
-     * Accepts NPY versions 1.0 to 3.0, little- or big-endian float32, C or Fortran order.
+     * Reads a float32 .npy of exactly the shape of {@code spec} into a matrix (a 1-D bias becomes 1 x k),
+     * through {@link NpyFiles#read(Path, long[], String)}; its format errors become {@link ModelFormatException}s
+     * with the same message.
      */
     private static Matrix readNpy(Path file, Spec spec) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            NpyHeader h = readNpyHeader(ch, size, file);
-            ByteOrder order;
-            if ("<f4".equals(h.descr())) {
-                order = ByteOrder.LITTLE_ENDIAN;
-            } else if (">f4".equals(h.descr())) {
-                order = ByteOrder.BIG_ENDIAN;
-            } else {
-                throw new ModelFormatException(file + ": dtype is " + describeDtype(h.descr())
-                        + ", expected float32 ('<f4') for " + spec.name() + " (" + spec.description() + ")");
-            }
-            if (!Arrays.equals(h.shape(), spec.shape())) {
-                throw new ModelFormatException(file + ": shape is " + Arrays.toString(h.shape()) + ", expected "
-                        + Arrays.toString(spec.shape()) + " for " + spec.name() + " (" + spec.description() + ")");
-            }
-            int rows = spec.shape().length == 1 ? 1 : (int) spec.shape()[0];
-            int cols = (int) spec.shape()[spec.shape().length - 1];
-            long n = (long) rows * cols;
-            long available = size - h.dataOffset();
-            if (available < n * Float.BYTES) {
-                throw new ModelFormatException(file + ": truncated: shape " + Arrays.toString(h.shape()) + " needs "
-                        + n * Float.BYTES + " data bytes but only " + available + " follow the header");
-            }
-            if (available > n * Float.BYTES) {
-                throw new ModelFormatException(file + ": corrupt: " + (available - n * Float.BYTES)
-                        + " unexpected bytes after the " + n * Float.BYTES + " data bytes");
-            }
-            Matrix m = Matrix.zeros(rows, cols);
-            FloatBuffer dst = m.data();
-            ByteBuffer buf = ByteBuffer.allocate(IO_CHUNK).order(order);
-            long pos = h.dataOffset();
-            long k = 0; // index in file order
-            while (k < n) {
-                buf.clear();
-                buf.limit((int) Math.min(buf.capacity(), (n - k) * Float.BYTES));
-                readFully(ch, buf, pos, file);
-                pos += buf.limit();
-                buf.flip();
-                while (buf.remaining() >= Float.BYTES) {
-                    float v = buf.getFloat();
-                    // Fortran order: file index k = j * rows + i.
-                    int idx = h.fortranOrder() ? (int) ((k % rows) * cols + k / rows) : (int) k;
-                    dst.put(idx, v);
-                    k++;
-                }
-            }
-            for (int i = 0; i < n; i++) {
-                float v = dst.get(i);
-                if (!Float.isFinite(v)) {
-                    throw new ModelFormatException(file + ": non-finite value " + v + " at flat index " + i
-                            + (spec.shape().length == 2 ? " (row " + i / cols + ", column " + i % cols + ")" : "")
-                            + " in " + spec.name() + " (" + spec.description() + ")");
-                }
-            }
-            return m;
-        }
-    }
-
-    private static NpyHeader readNpyHeader(FileChannel ch, long size, Path file) throws IOException {
-        if (size < 10) {
-            throw new ModelFormatException(file + ": not a .npy file (only " + size + " bytes)");
-        }
-        ByteBuffer pre = ByteBuffer.allocate((int) Math.min(12, size)).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(ch, pre, 0, file);
-        for (int i = 0; i < NPY_MAGIC.length; i++) {
-            if (pre.get(i) != NPY_MAGIC[i]) {
-                throw new ModelFormatException(file + ": not a .npy file (bad magic bytes)");
-            }
-        }
-        int major = pre.get(6) & 0xFF;
-        int minor = pre.get(7) & 0xFF;
-        long headerLen;
-        long start;
-        if (major == 1) {
-            headerLen = pre.getShort(8) & 0xFFFF;
-            start = 10;
-        } else if (major == 2 || major == 3) {
-            if (size < 12) {
-                throw new ModelFormatException(file + ": truncated .npy header");
-            }
-            headerLen = pre.getInt(8) & 0xFFFFFFFFL;
-            start = 12;
-        } else {
-            throw new ModelFormatException(file + ": unsupported .npy format version " + major + "." + minor);
-        }
-        if (start + headerLen > size) {
-            throw new ModelFormatException(file + ": truncated .npy header (says " + headerLen + " bytes, file has "
-                    + (size - start) + " after the preamble)");
-        }
-        if (headerLen > (1 << 20)) {
-            throw new ModelFormatException(file + ": implausible .npy header length " + headerLen);
-        }
-        ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
-        readFully(ch, hb, start, file);
-        String text = new String(hb.array(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-        Map<?, ?> dict;
         try {
-            Object parsed = new PyLiteral(text).parseAll();
-            if (!(parsed instanceof Map<?, ?> map)) {
-                throw new IllegalArgumentException("not a dict");
-            }
-            dict = map;
-        } catch (IllegalArgumentException e) {
-            throw new ModelFormatException(file + ": malformed .npy header (" + e.getMessage() + "): " + text.strip(), e);
-        }
-        if (!dict.containsKey("descr") || !dict.containsKey("fortran_order") || !dict.containsKey("shape")) {
-            throw new ModelFormatException(file + ": malformed .npy header (needs descr, fortran_order and shape): " + text.strip());
-        }
-        if (!(dict.get("fortran_order") instanceof Boolean fortran)) {
-            throw new ModelFormatException(file + ": malformed .npy header (fortran_order is not True/False): " + text.strip());
-        }
-        if (!(dict.get("shape") instanceof List<?> dims)) {
-            throw new ModelFormatException(file + ": malformed .npy header (shape is not a tuple): " + text.strip());
-        }
-        long[] shape = new long[dims.size()];
-        for (int i = 0; i < shape.length; i++) {
-            if (!(dims.get(i) instanceof Long dim) || dim < 0) {
-                throw new ModelFormatException(file + ": malformed .npy header (bad dimension " + dims.get(i) + "): " + text.strip());
-            }
-            shape[i] = dim;
-        }
-        return new NpyHeader(dict.get("descr"), fortran, shape, start + headerLen);
-    }
-
-    private static String describeDtype(Object descr) {
-        if (!(descr instanceof String s)) {
-            return "a structured dtype " + descr;
-        }
-        String name = switch (s.length() >= 2 ? s.substring(1) : s) {
-            case "f2" -> "float16";
-            case "f4" -> "float32";
-            case "f8" -> "float64";
-            case "i1" -> "int8";
-            case "i2" -> "int16";
-            case "i4" -> "int32";
-            case "i8" -> "int64";
-            case "u1" -> "uint8";
-            case "u2" -> "uint16";
-            case "u4" -> "uint32";
-            case "u8" -> "uint64";
-            case "b1" -> "bool";
-            default -> null;
-        };
-        return "'" + s + "'" + (name == null ? "" : " (" + name + ")");
-    }
-
-    /** A parser for the Python literals of a .npy header: dicts, tuples, lists, strings, integers, True/False/None. */
-    private static final class PyLiteral {
-        private final String s;
-        private int pos;
-
-        PyLiteral(String s) {
-            this.s = s;
-        }
-
-        Object parseAll() {
-            Object v = value();
-            skipSpace();
-            if (pos != s.length()) {
-                throw error("unexpected text after the dict");
-            }
-            return v;
-        }
-
-        private Object value() {
-            skipSpace();
-            if (pos >= s.length()) {
-                throw error("unexpected end");
-            }
-            char c = s.charAt(pos);
-            switch (c) {
-                case '{':
-                    return dict();
-                case '(':
-                    return sequence(')');
-                case '[':
-                    return sequence(']');
-                case '\'':
-                case '"':
-                    return string(c);
-                default:
-                    if (c == '-' || Character.isDigit(c)) {
-                        return integer();
-                    }
-                    if (Character.isLetter(c)) {
-                        return name();
-                    }
-                    throw error("unexpected character '" + c + "'");
-            }
-        }
-
-        private Map<Object, Object> dict() {
-            pos++; // {
-            Map<Object, Object> map = new LinkedHashMap<>();
-            while (true) {
-                skipSpace();
-                if (peek() == '}') {
-                    pos++;
-                    return map;
-                }
-                Object key = value();
-                skipSpace();
-                expect(':');
-                map.put(key, value());
-                skipSpace();
-                if (peek() == ',') {
-                    pos++;
-                } else if (peek() != '}') {
-                    throw error("expected ',' or '}'");
-                }
-            }
-        }
-
-        private List<Object> sequence(char close) {
-            pos++; // ( or [
-            List<Object> items = new ArrayList<>();
-            while (true) {
-                skipSpace();
-                if (peek() == close) {
-                    pos++;
-                    return items;
-                }
-                items.add(value());
-                skipSpace();
-                if (peek() == ',') {
-                    pos++;
-                } else if (peek() != close) {
-                    throw error("expected ',' or '" + close + "'");
-                }
-            }
-        }
-
-        private String string(char quote) {
-            int start = ++pos;
-            while (pos < s.length() && s.charAt(pos) != quote) {
-                if (s.charAt(pos) == '\\') {
-                    throw error("escapes in strings are not supported");
-                }
-                pos++;
-            }
-            if (pos >= s.length()) {
-                throw error("unterminated string");
-            }
-            return s.substring(start, pos++);
-        }
-
-        private Long integer() {
-            int start = pos;
-            if (peek() == '-') {
-                pos++;
-            }
-            while (pos < s.length() && Character.isDigit(s.charAt(pos))) {
-                pos++;
-            }
-            String digits = s.substring(start, pos);
-            if (pos < s.length() && (s.charAt(pos) == 'L' || s.charAt(pos) == 'l')) {
-                pos++; // Python 2 long suffix
-            }
-            try {
-                return Long.parseLong(digits);
-            } catch (NumberFormatException e) {
-                throw error("bad integer '" + digits + "'");
-            }
-        }
-
-        private Object name() {
-            int start = pos;
-            while (pos < s.length() && Character.isLetterOrDigit(s.charAt(pos))) {
-                pos++;
-            }
-            String w = s.substring(start, pos);
-            return switch (w) {
-                case "True" -> Boolean.TRUE;
-                case "False" -> Boolean.FALSE;
-                case "None" -> null;
-                default -> throw error("unexpected name '" + w + "'");
-            };
-        }
-
-        private void expect(char c) {
-            if (peek() != c) {
-                throw error("expected '" + c + "'");
-            }
-            pos++;
-        }
-
-        private char peek() {
-            if (pos >= s.length()) {
-                throw error("unexpected end");
-            }
-            return s.charAt(pos);
-        }
-
-        private void skipSpace() {
-            while (pos < s.length() && Character.isWhitespace(s.charAt(pos))) {
-                pos++;
-            }
-        }
-
-        private IllegalArgumentException error(String what) {
-            return new IllegalArgumentException(what + " at offset " + pos);
+            return NpyFiles.read(file, spec.shape(), spec.name() + " (" + spec.description() + ")");
+        } catch (NpyFiles.FormatException e) {
+            throw new ModelFormatException(e.getMessage(), e);
         }
     }
 
     // ------------------------------------------------------------------------------------ file utils
-
-    private static void readFully(FileChannel ch, ByteBuffer buf, long position, Path file) throws IOException {
-        long pos = position;
-        while (buf.hasRemaining()) {
-            int r = ch.read(buf, pos);
-            if (r < 0) {
-                throw new ModelFormatException(file + ": unexpected end of file at byte " + pos);
-            }
-            pos += r;
-        }
-    }
 
     private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
         while (buf.hasRemaining()) {

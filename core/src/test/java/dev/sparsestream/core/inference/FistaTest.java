@@ -423,8 +423,10 @@ class FistaTest {
             best10 = Math.min(best10, b - a);
             best200 = Math.min(best200, c - b);
         }
+        // Measured: exactly 0 bytes per step (816 bytes per solve). Any object allocated per step is >= 16 bytes;
+        // a bound of 8 (rather than 64) also catches a small array or a boxed value per step.
         double perStep = (best200 - best10) / 190.0;
-        assertTrue(perStep < 64, decoder.getClass().getSimpleName() + ": " + perStep + " bytes allocated per FISTA step ("
+        assertTrue(perStep < 8, decoder.getClass().getSimpleName() + ": " + perStep + " bytes allocated per FISTA step ("
                 + best10 + " bytes for 10 steps, " + best200 + " for 200)");
     }
 

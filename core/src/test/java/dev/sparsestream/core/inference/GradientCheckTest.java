@@ -95,6 +95,59 @@ class GradientCheckTest {
         assertClose("MLP reconstruction gradient", expected, toD(grad), REL, 0);
     }
 
+    /**
+     * FISTA's compacted form: after swapRows the bound targets are permuted, and the gradient is computed on
+     * the first rows only; rows of grad past them are left alone.
+     */
+    private static void checkPartialRowsAfterSwaps(Decoder decoder, RefMath.Dec ref, double[][] x, double[][] y) {
+        Decoder.Workspace ws = decoder.workspace(N);
+        ws.bind(toM(y));
+        ws.swapRows(0, 3);
+        ws.swapRows(1, 5);
+        ws.swapRows(3, 4);
+        int[] sampleAt = {3, 5, 2, 4, 0, 1}; // slot -> original sample after the three swaps
+        int rows = 4;
+        double[][] yPerm = new double[rows][];
+        for (int s = 0; s < rows; s++) {
+            yPerm[s] = y[sampleAt[s]];
+        }
+        double[][] xRows = java.util.Arrays.copyOf(copy(x), rows);
+        Matrix grad = Matrix.zeros(N, L);
+        grad.fill(123f);
+        ws.reconstructionGradient(toM(x), grad, rows);
+        double[][] expected = numGrad(z -> RefMath.reconstruction(ref, yPerm, z), xRows, H);
+        double[][] got = java.util.Arrays.copyOf(toD(grad), rows);
+        assertClose("gradient on the first rows after swaps", expected, got, REL, 0);
+        for (int s = rows; s < N; s++) {
+            for (int k = 0; k < L; k++) {
+                assertEquals(123f, grad.get(s, k), "rows past the active ones are not written");
+            }
+        }
+        // Swapping back restores the full gradient in sample order.
+        ws.swapRows(3, 4);
+        ws.swapRows(1, 5);
+        ws.swapRows(0, 3);
+        ws.reconstructionGradient(toM(x), grad);
+        assertClose("full gradient after swapping back", numGrad(z -> RefMath.reconstruction(ref, y, z), copy(x), H),
+                toD(grad), REL, 0);
+    }
+
+    @Test
+    void linearPartialRowsAfterSwaps() {
+        Random rng = new Random(13);
+        double[][] w = random(D, L, -0.6, 0.6, rng);
+        double[][] y = random(N, D, -1, 1, rng);
+        double[][] x = random(N, L, -0.5, 1.5, rng);
+        checkPartialRowsAfterSwaps(new LinearDecoder(toM(w)), RefMath.linear(w), x, y);
+    }
+
+    @Test
+    void mlpPartialRowsAfterSwaps() {
+        MlpCase c = mlpCase(23, 0, 1.5, 0.02);
+        double[][] y = random(N, D, -1, 1, new Random(24));
+        checkPartialRowsAfterSwaps(c.decoder(), RefMath.mlp(c.w1(), c.b1(), c.w2()), c.z(), y);
+    }
+
     // ---------------------------------------------------------------- decoder backwardMse
 
     @Test
