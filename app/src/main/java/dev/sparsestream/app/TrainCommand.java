@@ -34,7 +34,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dataset", defaultValue = "mnist", description = "Dataset: mnist (default).")
     String dataset;
 
-    @Option(names = "--model", defaultValue = "VDL", description = "Model family (default VDL).")
+    @Option(names = "--model", description = "Model family (default VDL, or the --init-from model's).")
     String model;
 
     @Option(names = "--out", defaultValue = "runs/latest", paramLabel = "DIR", description = "Run folder (default runs/latest).")
@@ -64,8 +64,8 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("unknown dataset '" + dataset + "'; available: mnist");
         }
         SparseAutoencoder init = initFrom != null ? ModelStore.load(initFrom) : null;
-        ModelConfig base = init != null ? init.config() : Presets.mnist(Family.parse(model));
-        if (init != null && !model.equals("VDL") && Family.parse(model) != base.model()) {
+        ModelConfig base = init != null ? init.config() : Presets.mnist(Family.parse(model != null ? model : "VDL"));
+        if (init != null && model != null && Family.parse(model) != base.model()) {
             throw new IllegalArgumentException("--model " + model + " does not match the model in " + initFrom + " (" + base.model() + ")");
         }
         ModelConfig config = hyper.apply(base);

@@ -159,18 +159,7 @@ public final class Matrix {
             throw new IllegalArgumentException("gemm shape mismatch: op(A) " + m + "x" + k + ", op(B) " + kb + "x" + n
                     + ", C " + c.rows + "x" + c.cols);
         }
-        if (CPU_BACKEND) {
-            openblas.cblas_sgemm(openblas.CblasRowMajor,
-                    transA ? openblas.CblasTrans : openblas.CblasNoTrans,
-                    transB ? openblas.CblasTrans : openblas.CblasNoTrans,
-                    m, n, k, alpha, a.pointer, a.cols, b.pointer, b.cols, beta, c.pointer, c.cols);
-        } else {
-            a.syncToDevice();
-            b.syncToDevice();
-            c.syncToDevice();
-            Nd4j.gemm(a.array, b.array, c.array, transA, transB, alpha, beta);
-            c.syncToHost();
-        }
+        product(a, transA, b, transB, c, alpha, beta, m);
     }
 
     /**
@@ -189,22 +178,36 @@ public final class Matrix {
             throw new IllegalArgumentException("gemmRows shape mismatch: A " + a + ", op(B) " + kb + "x" + n + ", C " + c
                     + ", rows " + rows);
         }
-        if (rows == 0) {
+        if (rows > 0) {
+            product(a, false, b, transB, c, alpha, beta, rows);
+        }
+    }
+
+    /** C[0:m] = alpha op(A)[0:m] op(B) + beta C[0:m], shapes already checked; m < rows only without transA. */
+    private static void product(Matrix a, boolean transA, Matrix b, boolean transB, Matrix c, float alpha, float beta,
+                                int m) {
+        int k = transA ? a.rows : a.cols;
+        int n = c.cols;
+        if (CPU_BACKEND) {
+            openblas.cblas_sgemm(openblas.CblasRowMajor,
+                    transA ? openblas.CblasTrans : openblas.CblasNoTrans,
+                    transB ? openblas.CblasTrans : openblas.CblasNoTrans,
+                    m, n, k, alpha, a.pointer, a.cols, b.pointer, b.cols, beta, c.pointer, c.cols);
             return;
         }
-        if (CPU_BACKEND) {
-            openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans,
-                    transB ? openblas.CblasTrans : openblas.CblasNoTrans,
-                    rows, n, k, alpha, a.pointer, a.cols, b.pointer, b.cols, beta, c.pointer, c.cols);
-        } else {
-            a.syncToDevice();
-            b.syncToDevice();
-            c.syncToDevice();
-            var range = org.nd4j.linalg.indexing.NDArrayIndex.interval(0, rows);
+        a.syncToDevice();
+        b.syncToDevice();
+        c.syncToDevice();
+        INDArray av = a.array;
+        INDArray cv = c.array;
+        if (m < c.rows) {
+            var range = org.nd4j.linalg.indexing.NDArrayIndex.interval(0, m);
             var all = org.nd4j.linalg.indexing.NDArrayIndex.all();
-            Nd4j.gemm(a.array.get(range, all), b.array, c.array.get(range, all), false, transB, alpha, beta);
-            c.syncToHost();
+            av = av.get(range, all);
+            cv = cv.get(range, all);
         }
+        Nd4j.gemm(av, b.array, cv, transA, transB, alpha, beta);
+        c.syncToHost();
     }
 
     /** Swaps rows i and j in place. */
