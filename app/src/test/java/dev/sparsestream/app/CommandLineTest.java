@@ -40,14 +40,14 @@ class CommandLineTest {
     }
 
     private static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter err = new StringWriter();
-        cl.setErr(new PrintWriter(err));
         PrintStream old = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream capture = new PrintStream(out, true);
         System.setOut(capture);
-        cl.setOut(new PrintWriter(capture, true));
+        // Built after System.out is replaced, so picocli's own writer (help, usage) goes to the capture too.
+        CommandLine cl = Main.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
         try {
             int code = cl.execute(args);
             cl.getOut().flush();
