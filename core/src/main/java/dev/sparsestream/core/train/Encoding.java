@@ -11,7 +11,6 @@ import dev.sparsestream.core.model.ListaEncoder;
 import dev.sparsestream.core.model.SparseAutoencoder;
 import dev.sparsestream.core.tensor.Matrix;
 import java.io.IOException;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 
 /**
@@ -70,25 +69,17 @@ public final class Encoding {
             if (batch == null || batch.n != m) {
                 batch = new Batch(model, m, fista);
             }
-            copyRows(x.data(), from * d, batch.y.data(), m * d);
+            batch.y.data().put(0, x.data(), from * d, m * d);
             Matrix codes = batch.run(p);
             Matrix recon = batch.decoder.decode(codes);
             energy = energy.plus(Energy.of(codes, recon, batch.y, batch.zE, p));
             psnr += Psnr.sum(recon, batch.y, model.config().normalisation());
             zeros += CodeStats.sparsity(codes) * m;
             steps += batch.fista != null ? batch.fista.meanSteps() * m : 0;
-            copyRows(codes.data(), 0, z.data(), from * l, m * l);
+            z.data().put(from * l, codes.data(), 0, m * l);
             batches++;
         }
         return new Result(n, energy.times(1.0 / batches), psnr / n, zeros / n, steps / n);
-    }
-
-    private static void copyRows(FloatBuffer src, int srcFrom, FloatBuffer dst, int count) {
-        copyRows(src, srcFrom, dst, 0, count);
-    }
-
-    private static void copyRows(FloatBuffer src, int srcFrom, FloatBuffer dst, int dstFrom, int count) {
-        dst.put(dstFrom, src, srcFrom, count);
     }
 
     /** Buffers for one batch size. */
