@@ -64,25 +64,21 @@ final class BenchCommand implements Callable<Integer> {
         // Linear: step vs its one product x G.
         LinearDecoder lin = LinearDecoder.initialise(128, 784, rng);
         lin.normaliseColumns();
-        FistaParams vdl = FistaParams.of(Presets.mnist(Family.VDL));
-        double linStep = fistaStep(lin, y, zE, vdl);
         Matrix gram = Matrix.uniform(128, 128, 0.1, rng);
         Matrix out = Matrix.zeros(N, 128);
-        double linGemm = median(() -> Matrix.gemm(zE, false, gram, false, out, 1f, 0f), 200);
-        report("linear FISTA step (n=250, l=128)", linStep, "x G product alone", linGemm);
+        pairedStep("linear FISTA step (n=250, l=128)", lin, y, zE, FistaParams.of(Presets.mnist(Family.VDL)),
+                "x G product alone", () -> Matrix.gemm(zE, false, gram, false, out, 1f, 0f));
 
         MlpDecoder mlp = MlpDecoder.initialise(128, 1024, 784, rng);
-        FistaParams vdlNl = FistaParams.of(Presets.mnist(Family.VDL_NL));
-        double nlStep = fistaStep(mlp, y, zE, vdlNl);
         Matrix h = Matrix.zeros(N, 1024);
         Matrix r = Matrix.zeros(N, 784);
-        double nlGemm = median(() -> {
-            Matrix.gemm(zE, false, mlp.w1(), true, h, 1f, 0f);
-            Matrix.gemm(h, false, mlp.w2(), true, r, 1f, 0f);
-            Matrix.gemm(r, false, mlp.w2(), false, h, 1f, 0f);
-            Matrix.gemm(h, false, mlp.w1(), false, out, 1f, 0f);
-        }, 20);
-        report("non-linear FISTA step (m=1024)", nlStep, "its four products alone", nlGemm);
+        pairedStep("non-linear FISTA step (m=1024)", mlp, y, zE, FistaParams.of(Presets.mnist(Family.VDL_NL)),
+                "its four products alone", () -> {
+                    Matrix.gemm(zE, false, mlp.w1(), true, h, 1f, 0f);
+                    Matrix.gemm(h, false, mlp.w2(), true, r, 1f, 0f);
+                    Matrix.gemm(r, false, mlp.w2(), false, h, 1f, 0f);
+                    Matrix.gemm(h, false, mlp.w1(), false, out, 1f, 0f);
+                });
 
         for (Family f : new Family[] {Family.VDL, Family.VDL_NL}) {
             ModelConfig c = Presets.mnist(f);
@@ -124,18 +120,51 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private double fistaStep(Decoder dec, Matrix y, Matrix zE, FistaParams preset) {
+    /**
+     * Times a FISTA step and, right after it each round, the step's products alone (STEPS times), so that
+     * the load of a shared machine weighs on both alike; prints the medians and the median of the ratios.
+     */
+    private void pairedStep(String what, Decoder dec, Matrix y, Matrix zE, FistaParams preset, String against,
+                            Runnable products) {
         Decoder.Workspace ws = dec.workspace(N);
         ws.bind(y);
         Fista fista = new Fista(N, 128);
         // Tolerance 0 keeps every sample active, so each solve runs exactly STEPS full steps.
         FistaParams p = new FistaParams(preset.lambda(), preset.beta(), preset.hingeT(), preset.gamma(), preset.eta(),
                 STEPS, Double.MIN_VALUE);
-        return median(() -> fista.solve(ws, zE, zE, p), reps) / STEPS;
+        Runnable solve = () -> fista.solve(ws, zE, zE, p);
+        Runnable baseline = () -> {
+            for (int i = 0; i < STEPS; i++) {
+                products.run();
+            }
+        };
+        for (int i = 0; i < 3; i++) {
+            solve.run();
+            baseline.run();
+        }
+        double[] step = new double[reps];
+        double[] base = new double[reps];
+        double[] ratio = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            step[i] = millis(solve) / STEPS;
+            base[i] = millis(baseline) / STEPS;
+            ratio[i] = step[i] / base[i];
+        }
+        System.out.printf("%-34s %8.3f ms  %s %.3f ms  ratio %.2f%n", what, median(step), against, median(base),
+                median(ratio));
     }
 
-    private static void report(String what, double ms, String against, double baseMs) {
-        System.out.printf("%-34s %8.3f ms  %s %.3f ms  ratio %.2f%n", what, ms, against, baseMs, ms / baseMs);
+    private static double millis(Runnable r) {
+        long t0 = System.nanoTime();
+        r.run();
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    private static double median(double[] values) {
+        double[] t = values.clone();
+        Arrays.sort(t);
+        int k = t.length;
+        return k % 2 == 1 ? t[k / 2] : (t[k / 2 - 1] + t[k / 2]) / 2;
     }
 
     /** Median wall time in ms of reps runs after 3 warm-up runs. */
@@ -145,11 +174,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         double[] t = new double[reps];
         for (int i = 0; i < reps; i++) {
-            long t0 = System.nanoTime();
-            r.run();
-            t[i] = (System.nanoTime() - t0) / 1e6;
+            t[i] = millis(r);
         }
-        Arrays.sort(t);
-        return reps % 2 == 1 ? t[reps / 2] : (t[reps / 2 - 1] + t[reps / 2]) / 2;
+        return median(t);
     }
 }

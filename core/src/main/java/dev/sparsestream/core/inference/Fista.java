@@ -2,6 +2,7 @@ package dev.sparsestream.core.inference;
 
 import dev.sparsestream.core.model.Decoder;
 import dev.sparsestream.core.tensor.Matrix;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
@@ -26,18 +27,19 @@ public final class Fista {
     private final Matrix z;      // (n, l) the result Z, in sample order
     private final Matrix x;      // (n, l) extrapolated points of the active samples, in slot order
     private final Matrix grad;   // (n, l) gradient of the reconstruction term at x, in slot order
-    // Working copies in slot order. Active (not yet converged) samples occupy slots [0, active), so
-    // the products run on active rows only; converged samples are swapped behind them.
-    // Plain arrays for the fused elementwise loop: they vectorise, direct buffers do not.
-    private final float[] zh;
-    private final float[] xh;
-    private final float[] gh;
-    private final float[] eh;
+    // Working copies in slot order, one array per slot: active (not yet converged) samples occupy slots
+    // [0, active), so the products run on active rows only, and freezing a sample swaps two references.
+    // Rows as separate arrays, not one flat array, because HotSpot vectorises a loop whose accesses all
+    // share one offset (row[j], col[j]) but not row-major ones mixed with per-column ones (a[s*l+j], col[j]).
+    private final float[][] zh;  // (n)(l) Z_k
+    private final float[][] xh;  // (n)(l) x_k
+    private final float[][] gh;  // (n)(l) gradient, then the step's change Z_k - Z_{k-1}
+    private final float[][] eh;  // (n)(l) encoder codes, zero when gamma = 0
     private final int[] sampleAt;  // slot -> sample
     private final float[] colMean;
     private final float[] colCoef;
-    private final double[] colSum;
-    private final double[] colSq;
+    private final float[] colSum;
+    private final float[] colSq;
     private final double[] frozenSum;
     private final double[] frozenSq;
     private final boolean[] done;
@@ -51,15 +53,15 @@ public final class Fista {
         z = Matrix.zeros(n, l);
         x = Matrix.zeros(n, l);
         grad = Matrix.zeros(n, l);
-        zh = new float[n * l];
-        xh = new float[n * l];
-        gh = new float[n * l];
-        eh = new float[n * l];
+        zh = new float[n][l];
+        xh = new float[n][l];
+        gh = new float[n][l];
+        eh = new float[n][l];
         sampleAt = new int[n];
         colMean = new float[l];
         colCoef = new float[l];
-        colSum = new double[l];
-        colSq = new double[l];
+        colSum = new float[l];
+        colSq = new float[l];
         frozenSum = new double[l];
         frozenSq = new double[l];
         done = new boolean[n];
@@ -85,16 +87,19 @@ public final class Fista {
                 throw new IllegalArgumentException("gamma > 0 needs the encoder's codes");
             }
             Matrix.requireShape(zE, n, l, "encoder codes");
-            zE.data().get(0, eh);
-        } else {
-            Arrays.fill(eh, 0f);
         }
-        z0.data().get(0, zh);
-        System.arraycopy(zh, 0, xh, 0, zh.length);
-        x.data().put(0, xh);
+        FloatBuffer z0d = z0.data();
         for (int s = 0; s < n; s++) {
+            z0d.get(s * l, zh[s], 0, l);
+            System.arraycopy(zh[s], 0, xh[s], 0, l);
+            if (p.gamma() > 0) {
+                zE.data().get(s * l, eh[s], 0, l);
+            } else {
+                Arrays.fill(eh[s], 0f);
+            }
             sampleAt[s] = s;
         }
+        x.copyFrom(z0);
         Arrays.fill(steps, 0);
         Arrays.fill(frozenSum, 0);
         Arrays.fill(frozenSq, 0);
@@ -103,17 +108,20 @@ public final class Fista {
         final float gammaScale = (float) (2 * p.gamma() / l);
         final float tol2 = (float) (p.tolerance() * p.tolerance());
         final boolean hinge = p.beta() > 0;
-        if (!hinge) {
-            Arrays.fill(colCoef, 0f);
+        Arrays.fill(colCoef, 0f);
+        if (hinge) {
+            startStatistics();
+        } else {
             Arrays.fill(colMean, 0f);
         }
+        FloatBuffer gradData = grad.data();
+        FloatBuffer xData = x.data();
         double t = 1;
         int active = n;
         int k = 0;
         while (k < p.maxSteps() && active > 0) {
             k++;
             decoder.reconstructionGradient(x, grad, active);
-            grad.data().get(0, gh, 0, active * l);
             if (hinge) {
                 hingeCoefficients(active, p.beta(), p.hingeT());
             }
@@ -121,32 +129,32 @@ public final class Fista {
             float momentum = (float) ((t - 1) / tNext);
             t = tNext;
             for (int s = 0; s < active; s++) {
-                int base = s * l;
-                // Branch-free so that it vectorises; coef_j = 0 where the hinge is inactive, eh = 0 when gamma = 0.
-                // d/dz_ij beta (T - s_j)^2 = coef_j (z_ij - mu_j),  coef_j = -(2 beta/(n-1)) (T - s_j)/s_j
-                for (int j = 0; j < l; j++) {
-                    int o = base + j;
-                    float xv = xh[o];
-                    float g = gh[o] + colCoef[j] * (xv - colMean[j]) + gammaScale * (xv - eh[o]);
-                    float zOld = zh[o];
-                    float zNew = Math.max(0f, xv - eta * g - threshold);
-                    gh[o] = zNew - zOld;          // gh now holds the change, for the convergence test
-                    zh[o] = zNew;
-                    xh[o] = zNew + momentum * (zNew - zOld);
+                float[] xs = xh[s];
+                float[] gs = gh[s];
+                float[] zs = zh[s];
+                float[] es = eh[s];
+                gradData.get(s * l, gs, 0, l);
+                step(xs, gs, zs, es, eta, threshold, gammaScale, momentum);
+                if (hinge) {
+                    accumulate(xs);
                 }
-                done[s] = rowConverged(base, tol2);
+                convergenceTerms(gs, zs, tol2);
+                done[s] = converged(gs, zs);
                 if (!done[s]) {
                     steps[s]++;
                 }
             }
             active = compact(decoder, active);
-            x.data().put(0, xh, 0, active * l);
+            for (int s = 0; s < active; s++) {
+                xData.put(s * l, xh[s], 0, l);
+            }
         }
         iterations = k;
         long sum = 0;
+        FloatBuffer zData = z.data();
         for (int s = 0; s < n; s++) {
             sum += steps[s];
-            z.data().put(sampleAt[s] * l, zh, s * l, l);
+            zData.put(sampleAt[s] * l, zh[s], 0, l);
         }
         // Restore the decoder's targets to sample order (a selection sort of the slots by sample).
         for (int s = 0; s < n; s++) {
@@ -160,9 +168,48 @@ public final class Fista {
         return z;
     }
 
+    // Row loops, each small enough for HotSpot to unroll and vectorise (one fused loop is not).
+
     /**
-     * Freezes the samples that converged this step (x_i = z_i from now on, no momentum) and moves them
-     * behind the active ones; returns the new number of active samples.
+     * One FISTA step of one sample: on entry gs holds the reconstruction gradient at xs, on exit the change
+     * Z_k - Z_{k-1}; zs becomes Z_k and xs the next extrapolated point.
+     */
+    private void step(float[] xs, float[] gs, float[] zs, float[] es, float eta, float threshold, float gammaScale,
+                      float momentum) {
+        // d/dz_ij beta (T - s_j)^2 = coef_j (z_ij - mu_j),  coef_j = -(2 beta/(n-1)) (T - s_j)/s_j
+        // Branch-free: coef_j = 0 where the hinge is inactive, es = 0 when gamma = 0.
+        for (int j = 0; j < l; j++) {
+            float xv = xs[j];
+            float g = gs[j] + colCoef[j] * (xv - colMean[j]) + gammaScale * (xv - es[j]);
+            float zOld = zs[j];
+            float zNew = Math.max(0f, xv - eta * g - threshold);
+            gs[j] = zNew - zOld;
+            zs[j] = zNew;
+            xs[j] = zNew + momentum * (zNew - zOld);
+        }
+    }
+
+    /** Adds a sample's next x to the hinge statistics, centred on this step's mean so float sums lose nothing. */
+    private void accumulate(float[] xs) {
+        for (int j = 0; j < l; j++) {
+            float c = xs[j] - colMean[j];
+            colSum[j] += c;
+            colSq[j] += c * c;
+        }
+    }
+
+    /** dz_j^2 - tol^2 (z_j^{k-1})^2 in place of dz_j: their sum is negative when ||dz|| < tol ||z^{k-1}||. */
+    private void convergenceTerms(float[] dz, float[] z, float tol2) {
+        for (int j = 0; j < l; j++) {
+            float d = dz[j];
+            float zOld = z[j] - d;
+            dz[j] = d * d - tol2 * (zOld * zOld);
+        }
+    }
+
+    /**
+     * Freezes the samples that converged this step (their code no longer changes and their x is no longer
+     * needed) and moves them behind the active ones; returns the new number of active samples.
      */
     private int compact(Decoder.Workspace decoder, int active) {
         int s = 0;
@@ -171,18 +218,23 @@ public final class Fista {
                 s++;
                 continue;
             }
-            int base = s * l;
-            System.arraycopy(zh, base, xh, base, l);
+            float[] zs = zh[s];
+            float[] xs = xh[s];
             for (int j = 0; j < l; j++) {
-                double v = zh[base + j];
+                // From the next step on its x is its z: move it from the active sums to the frozen ones.
+                float c = xs[j] - colMean[j];
+                colSum[j] -= c;
+                colSq[j] -= c * c;
+                double v = zs[j];
                 frozenSum[j] += v;
                 frozenSq[j] += v * v;
             }
             int last = active - 1;
             if (s != last) {
-                swapRow(zh, s, last);
-                swapRow(xh, s, last);
-                swapRow(eh, s, last);
+                swap(zh, s, last);
+                swap(xh, s, last);
+                swap(gh, s, last);
+                swap(eh, s, last);
                 swapInt(sampleAt, s, last);
                 swapInt(steps, s, last);
                 done[s] = done[last];
@@ -193,14 +245,10 @@ public final class Fista {
         return active;
     }
 
-    private void swapRow(float[] a, int i, int j) {
-        int bi = i * l;
-        int bj = j * l;
-        for (int k = 0; k < l; k++) {
-            float t = a[bi + k];
-            a[bi + k] = a[bj + k];
-            a[bj + k] = t;
-        }
+    private static void swap(float[][] rows, int i, int j) {
+        float[] t = rows[i];
+        rows[i] = rows[j];
+        rows[j] = t;
     }
 
     private static void swapInt(int[] a, int i, int j) {
@@ -209,58 +257,86 @@ public final class Fista {
         a[j] = t;
     }
 
-    /** ||dz_i||^2 < tol^2 ||z_i^{k-1}||^2 (0 -> 0 counts as converged); dz is in gh, z^k in zh. */
-    private boolean rowConverged(int base, float tol2) {
-        // Four accumulators break the add dependency chain (float sums do not auto-vectorise).
-        float d0 = 0, d1 = 0, d2 = 0, d3 = 0, o0 = 0, o1 = 0, o2 = 0, o3 = 0;
+    /**
+     * ||dz_i||^2 < tol^2 ||z_i^{k-1}||^2, given the terms dz_ij^2 - tol^2 (z_ij^{k-1})^2; a code that stays
+     * all zero (0 < 0 fails) counts as converged.
+     */
+    private boolean converged(float[] terms, float[] z) {
+        // Eight accumulators break the add dependency chain (float reductions do not auto-vectorise).
+        float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
         int j = 0;
-        for (; j + 3 < l; j += 4) {
-            int o = base + j;
-            float a0 = gh[o], a1 = gh[o + 1], a2 = gh[o + 2], a3 = gh[o + 3];
-            d0 += a0 * a0;
-            d1 += a1 * a1;
-            d2 += a2 * a2;
-            d3 += a3 * a3;
-            float b0 = zh[o] - a0, b1 = zh[o + 1] - a1, b2 = zh[o + 2] - a2, b3 = zh[o + 3] - a3; // z^{k-1}
-            o0 += b0 * b0;
-            o1 += b1 * b1;
-            o2 += b2 * b2;
-            o3 += b3 * b3;
+        for (; j + 7 < l; j += 8) {
+            a0 += terms[j];
+            a1 += terms[j + 1];
+            a2 += terms[j + 2];
+            a3 += terms[j + 3];
+            a4 += terms[j + 4];
+            a5 += terms[j + 5];
+            a6 += terms[j + 6];
+            a7 += terms[j + 7];
         }
         for (; j < l; j++) {
-            float a = gh[base + j];
-            float b = zh[base + j] - a;
-            d0 += a * a;
-            o0 += b * b;
+            a0 += terms[j];
         }
-        float diff2 = (d0 + d1) + (d2 + d3);
-        float old2 = (o0 + o1) + (o2 + o3);
-        return diff2 < tol2 * old2 || (old2 == 0f && diff2 == 0f);
+        float sum = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
+        // sum = 0 with Z_k = 0 means (1 - tol^2) ||z^{k-1}||^2 = 0: the code was and stays zero.
+        return sum < 0f || (sum == 0f && isZero(z));
+    }
+
+    private boolean isZero(float[] z) {
+        for (int j = 0; j < l; j++) {
+            if (z[j] != 0f) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
-     * colCoef_j = -(2 beta/(n-1)) (T - s_j)/s_j for 0 < s_j < T, else 0; colMean_j = mu_j; over all n
-     * samples at x (frozen samples enter through their running sums).
+     * Centres the hinge statistics of the start point x_0: colMean = the column means, colSum and colSq the
+     * sums of x - colMean and its square over the samples (the step loop keeps them for each next x).
      */
-    private void hingeCoefficients(int active, double beta, double hingeT) {
-        System.arraycopy(frozenSum, 0, colSum, 0, l);
-        System.arraycopy(frozenSq, 0, colSq, 0, l);
-        for (int s = 0; s < active; s++) {
-            int base = s * l;
+    private void startStatistics() {
+        Arrays.fill(colSum, 0f);
+        for (int s = 0; s < n; s++) {
+            float[] xs = xh[s];
             for (int j = 0; j < l; j++) {
-                double v = xh[base + j];
-                colSum[j] += v;
-                colSq[j] += v * v;
+                colSum[j] += xs[j];
             }
         }
+        for (int j = 0; j < l; j++) {
+            colMean[j] = colSum[j] / n;
+        }
+        Arrays.fill(colSum, 0f);
+        Arrays.fill(colSq, 0f);
+        for (int s = 0; s < n; s++) {
+            float[] xs = xh[s];
+            for (int j = 0; j < l; j++) {
+                float c = xs[j] - colMean[j];
+                colSum[j] += c;
+                colSq[j] += c * c;
+            }
+        }
+    }
+
+    /**
+     * colCoef_j = -(2 beta/(n-1)) (T - s_j)/s_j for 0 < s_j < T, else 0, and colMean_j = mu_j, over all n
+     * samples at x: the active ones through their sums centred on the previous colMean, the frozen ones
+     * through their plain sums in double. Restarts the centred sums for the next x.
+     */
+    private void hingeCoefficients(int active, double beta, double hingeT) {
+        int frozen = n - active;
         double scale = 2 * beta / (n - 1);
         for (int j = 0; j < l; j++) {
-            double mean = colSum[j] / n;
-            // Sums in double keep sum(x^2) - n mean^2 accurate for these magnitudes; clamp rounding below 0.
-            double var = Math.max(0, (colSq[j] - n * mean * mean) / (n - 1));
+            double c = colMean[j];
+            double s1 = colSum[j] + (frozenSum[j] - frozen * c);                     // sum (x - c)
+            double s2 = colSq[j] + (frozenSq[j] - 2 * c * frozenSum[j] + frozen * c * c); // sum (x - c)^2
+            double var = Math.max(0, (s2 - s1 * s1 / n) / (n - 1));
             double s = Math.sqrt(var);
-            colMean[j] = (float) mean;
+            colMean[j] = (float) (c + s1 / n);
             colCoef[j] = s > 0 && s < hingeT ? (float) (-scale * (hingeT - s) / s) : 0f;
+            colSum[j] = 0f;
+            colSq[j] = 0f;
         }
     }
 
