@@ -103,4 +103,32 @@ public final class SparseAutoencoder {
         ps.addAll(decoder.parameters());
         return ps;
     }
+
+    /** A copy of the parameters as version {@code version}. */
+    public Weights exportWeights(long version) {
+        List<Matrix> ps = parameters();
+        float[][] values = new float[ps.size()][];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = ps.get(i).toArray();
+        }
+        return new Weights(version, parameterNames(), values);
+    }
+
+    /** Overwrites the parameters with {@code w}, which must have the same names and sizes. */
+    public void importWeights(Weights w) {
+        List<String> names = parameterNames();
+        if (!names.equals(w.names())) {
+            throw new IllegalArgumentException("weights hold " + w.names() + ", the model has " + names);
+        }
+        List<Matrix> ps = parameters();
+        for (int i = 0; i < ps.size(); i++) {
+            if (w.values()[i].length != ps.get(i).size()) {
+                throw new IllegalArgumentException("weights " + names.get(i) + " have " + w.values()[i].length
+                        + " values, the model's " + ps.get(i).rows() + " x " + ps.get(i).cols());
+            }
+        }
+        for (int i = 0; i < ps.size(); i++) {
+            ps.get(i).data().put(0, w.values()[i]);
+        }
+    }
 }

@@ -97,4 +97,42 @@ public final class AdamOptimizer {
     public INDArray moments(int i) {
         return states.get(i).reshape(2, params.get(i).size()).dup();
     }
+
+    /**
+     * Everything needed to continue exactly: step count, learning rate, and per parameter its moments
+     * as one array [m..., v...] (copies).
+     */
+    public record State(long step, double learningRate, float[][] moments) {
+    }
+
+    public State exportState() {
+        float[][] moments = new float[states.size()][];
+        for (int i = 0; i < moments.length; i++) {
+            moments[i] = states.get(i).data().asFloat();
+        }
+        return new State(step, learningRate, moments);
+    }
+
+    /** Restores a state exported from an optimizer over parameters of the same sizes. */
+    public void importState(State s) {
+        if (s.moments().length != states.size()) {
+            throw new IllegalArgumentException("optimizer state for " + s.moments().length + " parameters, this one has "
+                    + states.size());
+        }
+        for (int i = 0; i < states.size(); i++) {
+            if (s.moments()[i].length != states.get(i).length()) {
+                throw new IllegalArgumentException("optimizer state " + i + " has " + s.moments()[i].length
+                        + " values, expected " + states.get(i).length());
+            }
+        }
+        if (s.step() < 0) {
+            throw new IllegalArgumentException("optimizer step must be >= 0, got " + s.step());
+        }
+        setLearningRate(s.learningRate());
+        for (int i = 0; i < states.size(); i++) {
+            // In place: the ND4J updaters hold views of these arrays.
+            states.get(i).data().asNioFloat().put(0, s.moments()[i]);
+        }
+        step = s.step();
+    }
 }

@@ -2,7 +2,6 @@ package dev.sparsestream.core.train;
 
 import dev.sparsestream.core.inference.CodeStats;
 import dev.sparsestream.core.inference.Energy;
-import dev.sparsestream.core.inference.Fista;
 import dev.sparsestream.core.inference.FistaParams;
 import dev.sparsestream.core.metrics.Psnr;
 import dev.sparsestream.core.model.Decoder;
@@ -24,10 +23,7 @@ public final class TrainingStep {
     private final SparseAutoencoder model;
     private final ModelConfig config;
     private final int n;
-    private final Fista fista;
-    private final Decoder.Workspace decoderWs;
-    private final ListaEncoder.Workspace encoderWs;
-    private final Matrix zeros;
+    private final InferenceStep inference;
     private final AdamOptimizer decoderAdam;
     private final AdamOptimizer encoderAdam;
 
@@ -35,10 +31,7 @@ public final class TrainingStep {
         this.model = model;
         this.config = model.config();
         this.n = n;
-        fista = new Fista(n, config.codeDim());
-        decoderWs = model.decoder().workspace(n);
-        encoderWs = model.hasEncoder() ? model.encoder().workspace(n) : null;
-        zeros = model.hasEncoder() ? null : Matrix.zeros(n, config.codeDim());
+        inference = new InferenceStep(model, n);
         var dw = model.decoder().isWeight();
         double[] dDecay = new double[dw.size()];
         for (int i = 0; i < dDecay.length; i++) {
@@ -58,6 +51,7 @@ public final class TrainingStep {
         return decoderAdam;
     }
 
+    /** Null for decoder-only models. */
     public AdamOptimizer encoderOptimizer() {
         return encoderAdam;
     }
@@ -70,12 +64,28 @@ public final class TrainingStep {
     /** Inference then one update of decoder and encoder on the batch y (n, d), which is not changed. */
     public BatchMetrics apply(Matrix y, FistaParams p) {
         long t0 = System.nanoTime();
-        Matrix.requireShape(y, n, config.dataDim(), "training batch");
-        Matrix zE = encoderWs != null ? encoderWs.forward(y) : null; // (n, l), kept for the encoder's backward
-        decoderWs.bind(y);
-        Matrix z = fista.solve(decoderWs, zE != null ? zE : zeros, p.gamma() > 0 ? zE : null, p);
+        Matrix z = inference.solve(y, p);
+        return update(y, z, inference.meanSteps(), inference.iterations(), p, t0);
+    }
 
-        Matrix recon = decoderWs.decode(z);                           // (n, d)
+    /**
+     * The learner's half of {@link #apply}: one update from codes z (n, l) that FISTA computed elsewhere
+     * (an inference worker) for the batch y with parameters p. Neither y nor z is changed. When z came
+     * from this model's current weights the result equals {@link #apply}'s.
+     */
+    public BatchMetrics learn(Matrix y, Matrix z, double fistaSteps, int fistaIterations, FistaParams p) {
+        long t0 = System.nanoTime();
+        Matrix.requireShape(y, n, config.dataDim(), "training batch");
+        Matrix.requireShape(z, n, config.codeDim(), "codes");
+        inference.encode(y); // the encoder's activations at the current weights, for its backward pass
+        return update(y, z, fistaSteps, fistaIterations, p, t0);
+    }
+
+    private BatchMetrics update(Matrix y, Matrix z, double fistaSteps, int fistaIterations, FistaParams p, long t0) {
+        Decoder.Workspace decoderWs = inference.decoderWorkspace();
+        ListaEncoder.Workspace encoderWs = inference.encoderWorkspace();
+        Matrix zE = inference.encoderCodes();                             // (n, l) or null
+        Matrix recon = decoderWs.decode(z);                               // (n, d)
         Energy energy = Energy.of(z, recon, y, p.gamma() > 0 ? zE : null, p);
         double psnr = Psnr.sum(recon, y, config.normalisation()) / n;
         CodeStats codes = CodeStats.of(z);
@@ -90,7 +100,7 @@ public final class TrainingStep {
             encoderLoss = encoderWs.backwardMse(y, z);
             encoderAdam.step(encoderWs.gradients());
         }
-        return new BatchMetrics(energy, psnr, codes, fista.meanSteps(), fista.iterations(), decoderLoss, encoderLoss,
+        return new BatchMetrics(energy, psnr, codes, fistaSteps, fistaIterations, decoderLoss, encoderLoss,
                 (System.nanoTime() - t0) / 1e9);
     }
 }

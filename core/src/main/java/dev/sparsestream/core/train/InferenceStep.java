@@ -1,0 +1,80 @@
+package dev.sparsestream.core.train;
+
+import dev.sparsestream.core.inference.Fista;
+import dev.sparsestream.core.inference.FistaParams;
+import dev.sparsestream.core.model.Decoder;
+import dev.sparsestream.core.model.ListaEncoder;
+import dev.sparsestream.core.model.SparseAutoencoder;
+import dev.sparsestream.core.tensor.Matrix;
+
+/**
+ * Inference for one batch as a step function over explicit state: zE = E(y), then FISTA from Z0 = zE
+ * (zeros for decoder-only models) on the energy with the model's current weights. What an inference
+ * worker runs; {@link TrainingStep} runs it too, on the model it trains.
+ */
+public final class InferenceStep {
+    private final SparseAutoencoder model;
+    private final int n;
+    private final Fista fista;
+    private final Decoder.Workspace decoderWs;
+    private final ListaEncoder.Workspace encoderWs;
+    private final Matrix zeros;
+
+    /** @param model the weights to infer with; read, never written, and may be updated between solves */
+    public InferenceStep(SparseAutoencoder model, int n) {
+        this.model = model;
+        this.n = n;
+        int l = model.config().codeDim();
+        fista = new Fista(n, l);
+        decoderWs = model.decoder().workspace(n);
+        encoderWs = model.hasEncoder() ? model.encoder().workspace(n) : null;
+        zeros = model.hasEncoder() ? null : Matrix.zeros(n, l);
+    }
+
+    public SparseAutoencoder model() {
+        return model;
+    }
+
+    public int batchSize() {
+        return n;
+    }
+
+    /**
+     * The codes Z* (n, l) for the batch y (n, d), which is not changed: this object's buffer, valid until
+     * the next call. Afterwards {@link #encoderCodes()} holds E(y) and the decoder workspace is bound to y.
+     */
+    public Matrix solve(Matrix y, FistaParams p) {
+        Matrix.requireShape(y, n, model.config().dataDim(), "batch");
+        Matrix zE = encode(y);
+        decoderWs.bind(y);
+        return fista.solve(decoderWs, zE != null ? zE : zeros, p.gamma() > 0 ? zE : null, p);
+    }
+
+    /** E(y) (n, l), keeping the activations for the encoder's backward pass; null without an encoder. */
+    Matrix encode(Matrix y) {
+        return encoderWs != null ? encoderWs.forward(y) : null;
+    }
+
+    /** E(y) of the last {@link #solve} or {@link #encode}; null without an encoder. */
+    Matrix encoderCodes() {
+        return encoderWs != null ? encoderWs.output() : null;
+    }
+
+    Decoder.Workspace decoderWorkspace() {
+        return decoderWs;
+    }
+
+    ListaEncoder.Workspace encoderWorkspace() {
+        return encoderWs;
+    }
+
+    /** Mean FISTA steps per sample in the last solve. */
+    public double meanSteps() {
+        return fista.meanSteps();
+    }
+
+    /** Length of the last solve's FISTA loop. */
+    public int iterations() {
+        return fista.iterations();
+    }
+}

@@ -1,0 +1,30 @@
+package dev.sparsestream.protocol;
+
+/**
+ * A minibatch of the training stream. Immutable by contract: {@code data} is filled once by the source
+ * and never written afterwards, so it can be shared between actors and sent across the cluster.
+ *
+ * @param seq             the batch's number in the whole run, 0-based: (epoch - 1) * batchesPerEpoch + index
+ * @param epoch           1-based
+ * @param index           0-based position in its epoch
+ * @param batchesPerEpoch batches in every epoch (the last incomplete one is dropped)
+ * @param rows            samples in the batch
+ * @param dim             values per sample
+ * @param data            (rows, dim) row-major, in the model's normalised space
+ */
+public record Batch(long seq, int epoch, int index, int batchesPerEpoch, int rows, int dim, float[] data) {
+    public Batch {
+        if (data.length != (long) rows * dim) {
+            throw new IllegalArgumentException("batch " + seq + ": " + data.length + " values for " + rows + " x " + dim);
+        }
+        if (epoch < 1 || index < 0 || index >= batchesPerEpoch) {
+            throw new IllegalArgumentException("batch " + seq + ": epoch " + epoch + ", index " + index + " of "
+                    + batchesPerEpoch);
+        }
+    }
+
+    /** Whether this batch ends its epoch. */
+    public boolean lastOfEpoch() {
+        return index == batchesPerEpoch - 1;
+    }
+}

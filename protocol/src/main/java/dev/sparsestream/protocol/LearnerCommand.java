@@ -1,0 +1,37 @@
+package dev.sparsestream.protocol;
+
+import org.apache.pekko.actor.typed.ActorRef;
+
+/** What the learner is told by workers, the monitor and the run's controls. */
+public sealed interface LearnerCommand permits LearnerCommand.WorkerReady, LearnerCommand.CodesComputed,
+        LearnerCommand.EpochValidated, LearnerCommand.SetLambda, LearnerCommand.TakeSnapshot, LearnerCommand.Stop {
+
+    /** A worker (re)started and holds no weights; any batch it was given is lost and must be retried. */
+    record WorkerReady(ActorRef<WorkerCommand> worker) implements LearnerCommand {
+    }
+
+    /**
+     * Codes for batch {@code seq}, inferred with weight version {@code weightsVersion}.
+     *
+     * @param codes (rows, codeDim) row-major, never written after construction
+     */
+    record CodesComputed(long seq, long weightsVersion, int rows, int codeDim, float[] codes, double meanSteps,
+                         int iterations, ActorRef<WorkerCommand> worker) implements LearnerCommand {
+    }
+
+    /** The monitor's verdict after validating an epoch: whether the run stops (early stopping or last epoch). */
+    record EpochValidated(int epoch, boolean stop) implements LearnerCommand {
+    }
+
+    /** Sets lambda from the next batch the workers start; refused when not a finite number >= 0. */
+    record SetLambda(double lambda, ActorRef<ControlReply> replyTo) implements LearnerCommand {
+    }
+
+    /** Writes a snapshot now; the reply names the file. */
+    record TakeSnapshot(String reason, ActorRef<ControlReply> replyTo) implements LearnerCommand {
+    }
+
+    /** Stops gracefully: no new batches, a snapshot once the batches in flight are applied, then stop. */
+    record Stop(String reason, ActorRef<ControlReply> replyTo) implements LearnerCommand {
+    }
+}
