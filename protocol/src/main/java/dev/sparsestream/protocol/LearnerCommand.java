@@ -4,7 +4,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 
 /** What the learner is told by workers, the monitor and the run's controls. */
 public sealed interface LearnerCommand permits LearnerCommand.WorkerReady, LearnerCommand.CodesComputed,
-        LearnerCommand.EpochValidated, LearnerCommand.SetLambda, LearnerCommand.TakeSnapshot, LearnerCommand.Stop {
+        LearnerCommand.EpochValidated, LearnerCommand.SetLambda, LearnerCommand.TakeSnapshot, LearnerCommand.Stop,
+        LearnerCommand.Local {
 
     /** A worker (re)started and holds no weights; any batch it was given is lost and must be retried. */
     record WorkerReady(ActorRef<WorkerCommand> worker) implements LearnerCommand {
@@ -29,6 +30,13 @@ public sealed interface LearnerCommand permits LearnerCommand.WorkerReady, Learn
 
     /** Writes a snapshot now; the reply names the file. */
     record TakeSnapshot(String reason, ActorRef<ControlReply> replyTo) implements LearnerCommand {
+    }
+
+    /**
+     * Messages the learner sends itself (stream pulls, adapted replies): local to its node, never
+     * serialised, so they stay private to the learner's implementation.
+     */
+    non-sealed interface Local extends LearnerCommand, org.apache.pekko.actor.NoSerializationVerificationNeeded {
     }
 
     /** Stops gracefully: no new batches, a snapshot once the batches in flight are applied, then stop. */

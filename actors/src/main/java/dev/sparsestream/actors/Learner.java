@@ -1,0 +1,456 @@
+package dev.sparsestream.actors;
+
+import dev.sparsestream.core.inference.FistaParams;
+import dev.sparsestream.core.model.ModelStore;
+import dev.sparsestream.core.model.SparseAutoencoder;
+import dev.sparsestream.core.model.Weights;
+import dev.sparsestream.core.tensor.Matrix;
+import dev.sparsestream.core.train.BatchMetrics;
+import dev.sparsestream.core.train.TrainingStep;
+import dev.sparsestream.protocol.Batch;
+import dev.sparsestream.protocol.BatchRecord;
+import dev.sparsestream.protocol.ControlReply;
+import dev.sparsestream.protocol.LambdaChange;
+import dev.sparsestream.protocol.LearnerCommand;
+import dev.sparsestream.protocol.LearnerCommand.CodesComputed;
+import dev.sparsestream.protocol.LearnerCommand.EpochValidated;
+import dev.sparsestream.protocol.LearnerCommand.SetLambda;
+import dev.sparsestream.protocol.LearnerCommand.Stop;
+import dev.sparsestream.protocol.LearnerCommand.TakeSnapshot;
+import dev.sparsestream.protocol.LearnerCommand.WorkerReady;
+import dev.sparsestream.protocol.MonitorCommand;
+import dev.sparsestream.protocol.MonitorState;
+import dev.sparsestream.protocol.Snapshot;
+import dev.sparsestream.protocol.SnapshotFiles;
+import dev.sparsestream.protocol.WorkerCommand;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.SinkQueueWithCancel;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * Applies the encoder and decoder updates from the codes the inference workers compute, in batch order,
+ * and broadcasts each new weight version to the workers.
+ *
+ * <p>Scheduling: at most {@link RunSettings#capacity()} = min(workers, K + 1) batches are in flight. A
+ * batch is dispatched with the current version v and applied, in order, at version v' >= v; codes with
+ * v' - v > K are inferred again (this only happens after a retry). With K = 0 each batch is inferred
+ * with the weights it is applied to, so the run equals the sequential trainer batch for batch. The
+ * stream is pulled only when there is room, so a slow learner slows the source (backpressure).
+ *
+ * <p>Epochs: after an epoch's last batch the learner hands a copy of the weights to the monitor and
+ * waits for its verdict before applying more (validation sees exactly the end-of-epoch weights), then
+ * writes a snapshot.
+ */
+public final class Learner extends AbstractBehavior<LearnerCommand> {
+
+    // ----- private messages
+    private record Pulled(Optional<Batch> batch, Throwable failure) implements LearnerCommand.Local {
+    }
+
+    private record MonitorStateReady(Snapshot partial, MonitorState state, Throwable failure,
+                                     List<ActorRef<ControlReply>> replyTo, boolean thenFinish)
+            implements LearnerCommand.Local {
+    }
+
+    private record InFlight(Batch batch, FistaParams params, long version, ActorRef<WorkerCommand> worker) {
+    }
+
+    private record Completed(InFlight dispatch, CodesComputed codes) {
+    }
+
+    /** Called with the weights after every update (tests compare them with the sequential trainer's). */
+    public interface UpdateListener extends Consumer<Weights> {
+        UpdateListener NONE = w -> { };
+    }
+
+    public static Behavior<LearnerCommand> create(RunSettings settings, SparseAutoencoder model,
+                                                  Source<Batch, NotUsed> source, ActorRef<MonitorCommand> monitor,
+                                                  Snapshot resumeFrom, UpdateListener onUpdate,
+                                                  CompletableFuture<RunOutcome> outcome) {
+        return Behaviors.setup(ctx -> new Learner(ctx, settings, model, source, monitor, resumeFrom, onUpdate, outcome));
+    }
+
+    private static final Duration MONITOR_TIMEOUT = Duration.ofMinutes(10);
+
+    private final RunSettings settings;
+    private final SparseAutoencoder model;
+    private final TrainingStep step;
+    private final ActorRef<MonitorCommand> monitor;
+    private final UpdateListener onUpdate;
+    private final CompletableFuture<RunOutcome> outcome;
+    private final SinkQueueWithCancel<Batch> queue;
+    private final Matrix y;    // (n, d)
+    private final Matrix z;    // (n, l)
+
+    private final Map<ActorRef<WorkerCommand>, Long> idle = new LinkedHashMap<>(); // workers with nothing to do
+    private final Map<ActorRef<WorkerCommand>, Long> assigned = new HashMap<>();    // worker -> its batch's seq
+    private final Deque<Batch> pending = new ArrayDeque<>();
+    private final Map<Long, InFlight> inFlight = new HashMap<>();
+    private final TreeMap<Long, Completed> done = new TreeMap<>(); // by seq, waiting for their turn
+    private final List<LambdaChange> lambdaHistory = new ArrayList<>();
+
+    private FistaParams params;
+    private boolean lambdaChanged;
+    private long version;
+    private long nextApply;
+    private Weights current;          // export of the current version, made lazily, shared by all workers
+    private int epoch;                // epoch of the last applied batch (0: none yet)
+    private long epochStart = System.nanoTime();
+    private boolean pulling;
+    private boolean sourceDone;
+    private boolean awaitingValidation;
+    private boolean stopping;         // no new dispatches
+    private boolean finishing;        // the last snapshot is requested; the outcome follows it
+    private RunOutcome.Status finishStatus;
+    private String finishMessage;
+    private final List<ActorRef<ControlReply>> stopWaiters = new ArrayList<>();
+    private long appliedSinceSnapshot;
+    private Path lastSnapshot;
+    private long applied;
+
+    private Learner(ActorContext<LearnerCommand> ctx, RunSettings settings, SparseAutoencoder model,
+                    Source<Batch, NotUsed> source, ActorRef<MonitorCommand> monitor, Snapshot resume,
+                    UpdateListener onUpdate, CompletableFuture<RunOutcome> outcome) {
+        super(ctx);
+        this.settings = settings;
+        this.model = model;
+        this.monitor = monitor;
+        this.onUpdate = onUpdate;
+        this.outcome = outcome;
+        int n = settings.config().batchSize();
+        step = new TrainingStep(model, n);
+        y = Matrix.zeros(n, settings.config().dataDim());
+        z = Matrix.zeros(n, settings.config().codeDim());
+        params = FistaParams.of(settings.config());
+        if (resume != null) {
+            model.importWeights(resume.weights());
+            step.decoderOptimizer().importState(resume.decoderAdam());
+            if (step.encoderOptimizer() != null) {
+                step.encoderOptimizer().importState(resume.encoderAdam());
+            }
+            params = withLambda(params, resume.lambda());
+            lambdaHistory.addAll(resume.lambdaHistory());
+            version = resume.weights().version();
+            nextApply = resume.nextSeq();
+            monitor.tell(new MonitorCommand.Restore(resume.monitor()));
+        }
+        queue = source.runWith(Sink.queue(), ctx.getSystem());
+        pull();
+    }
+
+    private static FistaParams withLambda(FistaParams p, double lambda) {
+        return new FistaParams(lambda, p.beta(), p.hingeT(), p.gamma(), p.eta(), p.maxSteps(), p.tolerance());
+    }
+
+    @Override
+    public Receive<LearnerCommand> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Pulled.class, this::onPulled)
+                .onMessage(WorkerReady.class, this::onWorkerReady)
+                .onMessage(CodesComputed.class, this::onCodes)
+                .onMessage(EpochValidated.class, this::onEpochValidated)
+                .onMessage(SetLambda.class, this::onSetLambda)
+                .onMessage(TakeSnapshot.class, this::onTakeSnapshot)
+                .onMessage(Stop.class, this::onStop)
+                .onMessage(MonitorStateReady.class, this::onMonitorState)
+                .build();
+    }
+
+    // ----------------------------------------------------------------- the stream
+
+    private void pull() {
+        int held = pending.size() + inFlight.size() + done.size();
+        if (pulling || sourceDone || stopping || held > settings.capacity()) { // one batch ready beyond capacity
+            return;
+        }
+        pulling = true;
+        getContext().pipeToSelf(queue.pull(), (batch, failure) -> new Pulled(batch, failure));
+    }
+
+    private Behavior<LearnerCommand> onPulled(Pulled m) {
+        pulling = false;
+        if (m.failure() != null) {
+            return fail("the data source failed: " + m.failure().getMessage());
+        }
+        if (m.batch().isEmpty()) {
+            sourceDone = true;
+        } else if (m.batch().get().seq() >= nextApply) { // a resumed source may start before the cursor
+            pending.addLast(m.batch().get());
+        }
+        dispatch();
+        pull();
+        return maybeFinished();
+    }
+
+    // ----------------------------------------------------------------- workers
+
+    private Behavior<LearnerCommand> onWorkerReady(WorkerReady m) {
+        Long lost = assigned.remove(m.worker());
+        if (lost != null) {
+            InFlight f = inFlight.remove(lost);
+            if (f != null) {
+                getContext().getLog().warn("worker {} restarted; batch {} is inferred again", m.worker().path().name(), lost);
+                pending.addFirst(f.batch());
+            }
+        }
+        idle.put(m.worker(), -1L);
+        m.worker().tell(new WorkerCommand.UpdateWeights(currentWeights()));
+        dispatch();
+        return this;
+    }
+
+    private Weights currentWeights() {
+        if (current == null || current.version() != version) {
+            current = model.exportWeights(version);
+        }
+        return current;
+    }
+
+    private void dispatch() {
+        while (!pending.isEmpty() && !idle.isEmpty() && inFlight.size() < settings.capacity() && !awaitingValidation
+                && !stopping) {
+            var worker = idle.keySet().iterator().next();
+            idle.remove(worker);
+            Batch b = pending.pollFirst();
+            if (lambdaChanged) {
+                lambdaChanged = false;
+                LambdaChange change = new LambdaChange(b.seq(), params.lambda());
+                lambdaHistory.add(change);
+                monitor.tell(new MonitorCommand.LambdaChanged(change));
+            }
+            inFlight.put(b.seq(), new InFlight(b, params, version, worker));
+            assigned.put(worker, b.seq());
+            worker.tell(new WorkerCommand.InferBatch(b, params, version, getContext().getSelf()));
+        }
+    }
+
+    private Behavior<LearnerCommand> onCodes(CodesComputed c) {
+        Long mine = assigned.get(c.worker());
+        if (mine != null && mine == c.seq()) {
+            assigned.remove(c.worker());
+        }
+        idle.put(c.worker(), -1L);
+        InFlight f = inFlight.get(c.seq());
+        if (f == null || !f.worker().equals(c.worker())) {
+            dispatch(); // a late answer for a batch given to another worker since: it is applied only once
+            return this;
+        }
+        inFlight.remove(c.seq());
+        done.put(c.seq(), new Completed(f, c));
+        Behavior<LearnerCommand> next = applyReady();
+        dispatch();
+        pull();
+        return next;
+    }
+
+    // ----------------------------------------------------------------- learning
+
+    private Behavior<LearnerCommand> applyReady() {
+        while (!awaitingValidation && !finishing && done.containsKey(nextApply)) {
+            Completed ready = done.remove(nextApply);
+            CodesComputed c = ready.codes();
+            InFlight f = ready.dispatch();
+            long staleness = version - c.weightsVersion();
+            if (staleness > settings.maxStaleness()) {
+                pending.addFirst(f.batch()); // too stale: infer again with the current weights
+                break;
+            }
+            Batch b = f.batch();
+            if (b.epoch() != epoch) {
+                epoch = b.epoch();
+                step.startEpoch(epoch - 1);
+                epochStart = System.nanoTime();
+            }
+            y.data().put(0, b.data());
+            z.data().put(0, c.codes());
+            BatchMetrics metrics = step.learn(y, z, c.meanSteps(), c.iterations(), f.params());
+            if (!metrics.energy().isFinite()) {
+                return fail("the energy became " + metrics.energy().total() + " at epoch " + b.epoch() + ", batch "
+                        + b.index() + "; stopping (try a smaller learning rate or step size eta); the last snapshot "
+                        + (lastSnapshot != null ? lastSnapshot : "(none written yet)") + " is intact");
+            }
+            version++;
+            applied++;
+            nextApply++;
+            Weights w = currentWeights();
+            onUpdate.accept(w);
+            for (var worker : allWorkers()) {
+                worker.tell(new WorkerCommand.UpdateWeights(w));
+            }
+            monitor.tell(new MonitorCommand.BatchApplied(new BatchRecord(b.seq(), b.epoch(), b.index(),
+                    f.params().lambda(), c.weightsVersion(), (int) staleness, metrics), b.batchesPerEpoch()));
+            appliedSinceSnapshot++;
+            if (b.lastOfEpoch()) {
+                awaitingValidation = true;
+                monitor.tell(new MonitorCommand.EpochFinished(b.epoch(), (System.nanoTime() - epochStart) / 1e9,
+                        step.decoderOptimizer().learningRate(), w, params, getContext().getSelf()));
+            } else if (settings.snapshotEvery() > 0 && appliedSinceSnapshot >= settings.snapshotEvery()
+                    && settings.runDir() != null) {
+                requestSnapshot("every " + settings.snapshotEvery() + " batches", List.of(), false);
+            }
+        }
+        return maybeFinished();
+    }
+
+    private List<ActorRef<WorkerCommand>> allWorkers() {
+        List<ActorRef<WorkerCommand>> all = new ArrayList<>(idle.keySet());
+        all.addAll(assigned.keySet());
+        return all;
+    }
+
+    private Behavior<LearnerCommand> onEpochValidated(EpochValidated m) {
+        awaitingValidation = false;
+        if (m.stop()) {
+            finish(RunOutcome.Status.COMPLETED, "completed after epoch " + m.epoch(), "end of epoch " + m.epoch(),
+                    List.of());
+            return this;
+        }
+        if (settings.runDir() != null) {
+            requestSnapshot("end of epoch " + m.epoch(), List.of(), false);
+        }
+        Behavior<LearnerCommand> next = applyReady();
+        dispatch();
+        pull();
+        return next;
+    }
+
+    // ----------------------------------------------------------------- control
+
+    private Behavior<LearnerCommand> onSetLambda(SetLambda m) {
+        if (!(m.lambda() >= 0) || Double.isInfinite(m.lambda())) {
+            m.replyTo().tell(new ControlReply.Rejected("lambda must be a finite number >= 0, got " + m.lambda()
+                    + "; the run continues with lambda " + params.lambda()));
+            return this;
+        }
+        params = withLambda(params, m.lambda());
+        lambdaChanged = true;
+        m.replyTo().tell(new ControlReply.Accepted("lambda " + m.lambda() + " from the next batch the workers start"));
+        return this;
+    }
+
+    private Behavior<LearnerCommand> onTakeSnapshot(TakeSnapshot m) {
+        if (settings.runDir() == null) {
+            m.replyTo().tell(new ControlReply.Rejected("this run has no run folder to write snapshots to"));
+            return this;
+        }
+        requestSnapshot(m.reason(), List.of(m.replyTo()), false);
+        return this;
+    }
+
+    private Behavior<LearnerCommand> onStop(Stop m) {
+        if (finishing) {
+            m.replyTo().tell(new ControlReply.Accepted("the run is already finishing"));
+            return this;
+        }
+        stopping = true;
+        stopWaiters.add(m.replyTo());
+        pending.clear();
+        finishMessage = "stopped (" + m.reason() + ")";
+        return maybeFinished();
+    }
+
+    /** Finishes once there is nothing left to do: stopped with nothing in flight, or the source ended. */
+    private Behavior<LearnerCommand> maybeFinished() {
+        if (finishing || awaitingValidation) {
+            return this;
+        }
+        if (stopping && inFlight.isEmpty()) {
+            finish(RunOutcome.Status.STOPPED, finishMessage, finishMessage, List.copyOf(stopWaiters));
+        } else if (sourceDone && pending.isEmpty() && inFlight.isEmpty() && done.isEmpty()) {
+            finish(RunOutcome.Status.COMPLETED, "completed: the data ended", "end of data", List.of());
+        }
+        return this;
+    }
+
+    /** A last snapshot (also when there is no run folder: the monitor's final state comes with it). */
+    private void finish(RunOutcome.Status status, String message, String reason, List<ActorRef<ControlReply>> replyTo) {
+        finishing = true;
+        stopping = true;
+        finishStatus = status;
+        finishMessage = message;
+        stopWaiters.clear();
+        requestSnapshot(reason, replyTo, true);
+    }
+
+    // ----------------------------------------------------------------- snapshots
+
+    /**
+     * Captures the learner's state now and asks the monitor for its state, which reflects every batch
+     * reported before this request; the two are combined and written when the monitor answers.
+     */
+    private void requestSnapshot(String reason, List<ActorRef<ControlReply>> replyTo, boolean thenFinish) {
+        appliedSinceSnapshot = 0;
+        Snapshot partial = new Snapshot(ModelStore.PROJECT_VERSION, configJson(), model.exportWeights(version),
+                step.decoderOptimizer().exportState(),
+                step.encoderOptimizer() == null ? null : step.encoderOptimizer().exportState(), params.lambda(),
+                lambdaHistory, nextApply, null, System.currentTimeMillis(), reason);
+        getContext().ask(MonitorState.class, monitor, MONITOR_TIMEOUT, MonitorCommand.GetState::new,
+                (state, failure) -> new MonitorStateReady(partial, state, failure, replyTo, thenFinish));
+    }
+
+    private Behavior<LearnerCommand> onMonitorState(MonitorStateReady m) {
+        String written = null;
+        String error = null;
+        if (m.failure() != null) {
+            error = "the monitor did not answer: " + m.failure().getMessage();
+        } else if (settings.runDir() != null) {
+            Snapshot p = m.partial();
+            Snapshot s = new Snapshot(p.projectVersion(), p.configJson(), p.weights(), p.decoderAdam(), p.encoderAdam(),
+                    p.lambda(), p.lambdaHistory(), p.nextSeq(), m.state(), p.createdEpochMillis(), p.reason());
+            try {
+                lastSnapshot = SnapshotFiles.write(settings.runDir(), s);
+                written = lastSnapshot.toString();
+            } catch (Exception e) {
+                error = "could not write the snapshot: " + e.getMessage();
+            }
+        }
+        for (var r : m.replyTo()) {
+            r.tell(error == null ? new ControlReply.Accepted(written == null ? "no run folder" : "snapshot " + written)
+                    : new ControlReply.Rejected(error));
+        }
+        if (error != null) {
+            getContext().getLog().error(error);
+        }
+        if (m.thenFinish()) {
+            outcome.complete(new RunOutcome(finishStatus, finishMessage, m.state(), lastSnapshot, applied));
+            queue.cancel();
+            return Behaviors.stopped();
+        }
+        return this;
+    }
+
+    private Behavior<LearnerCommand> fail(String message) {
+        getContext().getLog().error(message);
+        queue.cancel();
+        outcome.complete(new RunOutcome(RunOutcome.Status.FAILED, message, null, lastSnapshot, applied));
+        return Behaviors.stopped();
+    }
+
+    private String configJson() {
+        try {
+            return ModelStore.json().writeValueAsString(settings.config());
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot write the configuration as JSON", e);
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package dev.sparsestream.actors;
+
+import dev.sparsestream.core.data.Dataset;
+import dev.sparsestream.core.model.ModelConfig;
+import dev.sparsestream.core.model.SparseAutoencoder;
+import dev.sparsestream.core.model.Weights;
+import dev.sparsestream.core.train.EpochReport;
+import dev.sparsestream.core.train.Evaluator;
+import dev.sparsestream.core.train.Summary;
+import dev.sparsestream.protocol.BatchRecord;
+import dev.sparsestream.protocol.LearnerCommand;
+import dev.sparsestream.protocol.MonitorCommand;
+import dev.sparsestream.protocol.MonitorCommand.BatchApplied;
+import dev.sparsestream.protocol.MonitorCommand.EpochFinished;
+import dev.sparsestream.protocol.MonitorCommand.GetState;
+import dev.sparsestream.protocol.MonitorCommand.LambdaChanged;
+import dev.sparsestream.protocol.MonitorCommand.Restore;
+import dev.sparsestream.protocol.MonitorState;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * Tracks energy, PSNR, sparsity and code variance per batch, validates each epoch's end-of-epoch
+ * weights (encoder codes; FISTA from zero for decoder-only models, as the sequential trainer), keeps the
+ * best model by validation energy and decides early stopping with the configuration's patience.
+ */
+public final class Monitor extends AbstractBehavior<MonitorCommand> {
+
+    public static Behavior<MonitorCommand> create(ModelConfig config, Dataset validation, Weights initial,
+                                                  RunListener listener) {
+        return Behaviors.setup(ctx -> new Monitor(ctx, config, validation, initial, listener));
+    }
+
+    private final ModelConfig config;
+    private final Dataset validation;
+    private final RunListener listener;
+    private final SparseAutoencoder scratch;   // holds the weights being validated
+    private final Evaluator evaluator;
+    private final List<BatchRecord> batches = new ArrayList<>();
+    private final List<EpochReport> epochs = new ArrayList<>();
+    private Summary.Accumulator epochAcc = new Summary.Accumulator();
+    private int bestEpoch;
+    private double bestEnergy = Double.POSITIVE_INFINITY;
+    private Weights bestWeights;
+
+    private Monitor(ActorContext<MonitorCommand> ctx, ModelConfig config, Dataset validation, Weights initial,
+                    RunListener listener) {
+        super(ctx);
+        this.config = config;
+        this.validation = validation;
+        this.listener = listener;
+        this.bestWeights = initial;
+        scratch = SparseAutoencoder.initialise(config);
+        evaluator = new Evaluator(scratch, config.batchSize());
+    }
+
+    @Override
+    public Receive<MonitorCommand> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(BatchApplied.class, this::onBatch)
+                .onMessage(LambdaChanged.class, this::onLambda)
+                .onMessage(EpochFinished.class, this::onEpochFinished)
+                .onMessage(GetState.class, this::onGetState)
+                .onMessage(Restore.class, this::onRestore)
+                .build();
+    }
+
+    private Behavior<MonitorCommand> onBatch(BatchApplied m) {
+        batches.add(m.record());
+        epochAcc.add(m.record().metrics());
+        listener.onBatch(m.record(), m.batchesPerEpoch());
+        return this;
+    }
+
+    private Behavior<MonitorCommand> onLambda(LambdaChanged m) {
+        listener.onLambda(m.change());
+        return this;
+    }
+
+    private Behavior<MonitorCommand> onEpochFinished(EpochFinished m) {
+        scratch.importWeights(m.weights());
+        Summary val = evaluator.evaluate(validation, m.params());
+        EpochReport report = new EpochReport(m.epoch(), m.seconds(), m.lrDecoder(), epochAcc.summary(), val);
+        epochs.add(report);
+        epochAcc = new Summary.Accumulator();
+        boolean isBest = val.energy() < bestEnergy;
+        if (isBest) {
+            bestEnergy = val.energy();
+            bestEpoch = m.epoch();
+            bestWeights = m.weights();
+        }
+        listener.onEpoch(report, isBest);
+        boolean patienceOut = config.patience() > 0 && m.epoch() - bestEpoch >= config.patience();
+        m.replyTo().tell(new LearnerCommand.EpochValidated(m.epoch(), patienceOut || m.epoch() >= config.epochs()));
+        return this;
+    }
+
+    private Behavior<MonitorCommand> onGetState(GetState m) {
+        m.replyTo().tell(new MonitorState(batches, epochs, bestEpoch, bestEnergy, bestWeights));
+        return this;
+    }
+
+    private Behavior<MonitorCommand> onRestore(Restore m) {
+        MonitorState s = m.state();
+        batches.clear();
+        batches.addAll(s.batches());
+        epochs.clear();
+        epochs.addAll(s.epochs());
+        bestEpoch = s.bestEpoch();
+        bestEnergy = s.bestEnergy();
+        bestWeights = s.bestWeights();
+        // The running epoch's training summary continues from its batches so far.
+        int validated = epochs.isEmpty() ? 0 : epochs.get(epochs.size() - 1).epoch();
+        epochAcc = new Summary.Accumulator();
+        for (BatchRecord r : batches) {
+            if (r.epoch() > validated) {
+                epochAcc.add(r.metrics());
+            }
+        }
+        return this;
+    }
+}

@@ -1,0 +1,77 @@
+package dev.sparsestream.actors;
+
+import dev.sparsestream.protocol.LearnerCommand;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+
+/**
+ * Starts a streaming run in its own actor system (single node, embedded) and hands back what the
+ * command line needs: the learner, for the control endpoint, and the outcome. On Ctrl-C (the JVM's
+ * shutdown, through Pekko's coordinated shutdown) the learner is stopped gracefully first, so that the
+ * batches in flight are applied and a last snapshot is written before the system goes down.
+ */
+public final class StreamingTrainer implements AutoCloseable {
+    private static final Duration INTERRUPT_GRACE = Duration.ofMinutes(2);
+
+    private final ActorSystem<Void> system;
+    private final ActorRef<LearnerCommand> learner;
+    private final CompletableFuture<RunOutcome> outcome;
+
+    private StreamingTrainer(ActorSystem<Void> system, ActorRef<LearnerCommand> learner,
+                             CompletableFuture<RunOutcome> outcome) {
+        this.system = system;
+        this.learner = learner;
+        this.outcome = outcome;
+    }
+
+    public static StreamingTrainer start(TrainingRun.Parts parts) {
+        CompletableFuture<ActorRef<LearnerCommand>> learnerRef = new CompletableFuture<>();
+        CompletableFuture<RunOutcome> outcome = new CompletableFuture<>();
+        Config config = ConfigFactory.parseString(
+                "pekko.coordinated-shutdown.phases.before-service-unbind.timeout = "
+                        + INTERRUPT_GRACE.toSeconds() + "s\n")
+                .withFallback(ConfigFactory.load());
+        ActorSystem<Void> system = ActorSystem.create(TrainingRun.create(parts, learnerRef, outcome), "sparse-stream",
+                config);
+        ActorRef<LearnerCommand> learner = learnerRef.join();
+        CoordinatedShutdown.get(Adapter.toClassic(system)).addTask(
+                CoordinatedShutdown.PhaseBeforeServiceUnbind(), "stop-learner-with-snapshot", () -> {
+                    if (!outcome.isDone()) {
+                        learner.tell(new LearnerCommand.Stop("interrupted", system.ignoreRef()));
+                    }
+                    return outcome.thenApply(o -> Done.getInstance());
+                });
+        return new StreamingTrainer(system, learner, outcome);
+    }
+
+    public ActorSystem<Void> system() {
+        return system;
+    }
+
+    public ActorRef<LearnerCommand> learner() {
+        return learner;
+    }
+
+    /** Waits for the run to end, however it ends. */
+    public RunOutcome await() {
+        return outcome.join();
+    }
+
+    @Override
+    public void close() {
+        system.terminate();
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("the actor system did not terminate in 30 s", e);
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package dev.sparsestream.actors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sparsestream.core.data.BatchOrder;
+import dev.sparsestream.core.data.Dataset;
+import dev.sparsestream.core.inference.FistaParams;
+import dev.sparsestream.core.model.Family;
+import dev.sparsestream.core.model.ModelConfig;
+import dev.sparsestream.core.model.Presets;
+import dev.sparsestream.core.model.SparseAutoencoder;
+import dev.sparsestream.core.model.Weights;
+import dev.sparsestream.core.tensor.Matrix;
+import dev.sparsestream.core.train.TrainingStep;
+import dev.sparsestream.protocol.BatchRecord;
+import dev.sparsestream.protocol.LearnerCommand;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** The streaming pipeline against the core's sequential trainer, and its exactly-once bookkeeping. */
+class PipelineTest {
+    static final ActorTestKit testKit = ActorTestKit.create();
+
+    @AfterAll
+    static void shutdown() {
+        testKit.shutdownTestKit();
+    }
+
+    /** A small VDL problem: d = 64, l = 32, batches of 50; 24 batches per epoch. */
+    static ModelConfig config(Family family, int epochs) {
+        ModelConfig.Builder b = Presets.mnist(family).toBuilder();
+        b.dataDim = 64;
+        b.codeDim = 32;
+        if (family.nonLinear()) {
+            b.hiddenDim = 48;
+        }
+        b.batchSize = 50;
+        b.epochs = epochs;
+        b.seed = 11;
+        return b.build();
+    }
+
+    static Dataset data(String name, int n, int d, long seed) {
+        // Non-negative sparse-ish mixtures, so that codes are non-trivial.
+        Random rng = new Random(seed);
+        float[][] atoms = new float[8][d];
+        for (float[] a : atoms) {
+            for (int p = 0; p < d; p++) {
+                a[p] = (float) rng.nextGaussian();
+            }
+        }
+        float[] x = new float[n * d];
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < 8; k++) {
+                if (rng.nextDouble() < 0.3) {
+                    float c = (float) rng.nextDouble();
+                    for (int p = 0; p < d; p++) {
+                        x[i * d + p] += c * atoms[k][p];
+                    }
+                }
+            }
+        }
+        return new Dataset(name, x, n, d, null);
+    }
+
+    /** Weights after every batch of the core's sequential loop (Trainer's order of samples). */
+    static List<Weights> sequential(ModelConfig c, Dataset train, int batches) {
+        SparseAutoencoder model = SparseAutoencoder.initialise(c);
+        TrainingStep step = new TrainingStep(model, c.batchSize());
+        BatchOrder order = new BatchOrder(train.size(), c.batchSize(), c.seed());
+        FistaParams p = FistaParams.of(c);
+        Matrix y = Matrix.zeros(c.batchSize(), c.dataDim());
+        List<Weights> out = new ArrayList<>();
+        int perEpoch = order.batchesPerEpoch();
+        for (int k = 0; k < batches; k++) {
+            int epoch = k / perEpoch;
+            if (k % perEpoch == 0) {
+                step.startEpoch(epoch);
+            }
+            train.copyRows(order.permutation(epoch), (k % perEpoch) * c.batchSize(), c.batchSize(), y.data());
+            step.apply(y, p);
+            out.add(model.exportWeights(k + 1));
+        }
+        return out;
+    }
+
+    record Run(RunOutcome outcome, List<Weights> weights) {
+    }
+
+    static Run pipeline(ModelConfig c, Dataset train, Dataset val, int workers, int staleness,
+                        InferenceWorker.BeforeInference hook) throws Exception {
+        List<Weights> updates = Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<ActorRef<LearnerCommand>> learner = new CompletableFuture<>();
+        CompletableFuture<RunOutcome> outcome = new CompletableFuture<>();
+        var parts = new TrainingRun.Parts(new RunSettings(c, workers, staleness, 0, null),
+                SparseAutoencoder.initialise(c), train, val, null, RunListener.NONE, updates::add, hook);
+        testKit.spawn(TrainingRun.create(parts, learner, outcome));
+        RunOutcome o = outcome.get(120, TimeUnit.SECONDS);
+        return new Run(o, List.copyOf(updates));
+    }
+
+    static void assertSameWeights(Weights expected, Weights actual, String what) {
+        assertEquals(expected.names(), actual.names());
+        for (int i = 0; i < expected.values().length; i++) {
+            float[] e = expected.values()[i];
+            float[] a = actual.values()[i];
+            assertEquals(e.length, a.length);
+            for (int k = 0; k < e.length; k++) {
+                assertEquals(e[k], a[k], 1e-6f * Math.max(1f, Math.abs(e[k])),
+                        what + ": " + expected.names().get(i) + "[" + k + "]");
+            }
+        }
+    }
+
+    static void assertAppliedOnceInOrder(RunOutcome o, int batches) {
+        List<BatchRecord> records = o.monitor().batches();
+        assertEquals(batches, records.size(), "every batch applied exactly once");
+        for (int k = 0; k < batches; k++) {
+            assertEquals(k, records.get(k).seq(), "batches applied in order");
+        }
+    }
+
+    @Test
+    void withNoStalenessThePipelineEqualsTheSequentialTrainerBatchForBatch() throws Exception {
+        ModelConfig c = config(Family.VDL, 1);
+        Dataset train = data("train", 1200, 64, 1);
+        Run run = pipeline(c, train, data("val", 100, 64, 2), 2, 0, InferenceWorker.BeforeInference.NONE);
+        assertEquals(RunOutcome.Status.COMPLETED, run.outcome().status(), run.outcome().message());
+        List<Weights> expected = sequential(c, train, 24);
+        assertEquals(24, run.weights().size());
+        for (int k = 0; k < 24; k++) {
+            assertEquals(k + 1, run.weights().get(k).version());
+            assertSameWeights(expected.get(k), run.weights().get(k), "after batch " + k);
+        }
+        assertAppliedOnceInOrder(run.outcome(), 24);
+        assertEquals(1, run.outcome().monitor().epochs().size());
+    }
+
+    @Test
+    void aFailingWorkerIsRestartedAndItsBatchAppliedExactlyOnce() throws Exception {
+        ModelConfig c = config(Family.VDL, 1);
+        Dataset train = data("train", 1200, 64, 3);
+        AtomicBoolean thrown = new AtomicBoolean();
+        Run run = pipeline(c, train, data("val", 100, 64, 4), 2, 0, b -> {
+            if (b.seq() == 7 && thrown.compareAndSet(false, true)) {
+                throw new IllegalStateException("injected fault on batch 7");
+            }
+        });
+        assertTrue(thrown.get(), "the fault was injected");
+        assertEquals(RunOutcome.Status.COMPLETED, run.outcome().status(), run.outcome().message());
+        assertAppliedOnceInOrder(run.outcome(), 24);
+        // The retried batch is inferred with the same weights, so K = 0 still equals the sequential run.
+        List<Weights> expected = sequential(c, train, 24);
+        assertSameWeights(expected.get(23), run.weights().get(23), "after the last batch");
+    }
+
+    @Test
+    void withStalenessOneTwoWorkersOverlapAndNoCodesAreTooStale() throws Exception {
+        ModelConfig c = config(Family.VDL, 2);
+        Dataset train = data("train", 1200, 64, 5);
+        Run run = pipeline(c, train, data("val", 100, 64, 6), 2, 1, InferenceWorker.BeforeInference.NONE);
+        assertEquals(RunOutcome.Status.COMPLETED, run.outcome().status(), run.outcome().message());
+        assertAppliedOnceInOrder(run.outcome(), 48);
+        int maxStaleness = 0;
+        for (BatchRecord r : run.outcome().monitor().batches()) {
+            maxStaleness = Math.max(maxStaleness, r.staleness());
+        }
+        assertTrue(maxStaleness <= 1, "staleness " + maxStaleness);
+        assertEquals(2, run.outcome().monitor().epochs().size());
+    }
+}
