@@ -15,6 +15,9 @@ import dev.sparsestream.core.tensor.Matrix;
 import dev.sparsestream.core.train.TrainingStep;
 import dev.sparsestream.protocol.BatchRecord;
 import dev.sparsestream.protocol.LearnerCommand;
+import dev.sparsestream.protocol.Snapshot;
+import dev.sparsestream.protocol.SnapshotFiles;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -26,6 +29,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The streaming pipeline against the core's sequential trainer, and its exactly-once bookkeeping. */
 class PipelineTest {
@@ -144,6 +148,64 @@ class PipelineTest {
         }
         assertAppliedOnceInOrder(run.outcome(), 24);
         assertEquals(1, run.outcome().monitor().epochs().size());
+    }
+
+    @Test
+    void aRunStoppedMidwayAndResumedFromItsSnapshotEqualsAnUninterruptedRun(@TempDir Path dir) throws Exception {
+        ModelConfig c = config(Family.VDL, 2);
+        Dataset train = data("train", 1200, 64, 7);
+        Dataset val = data("val", 100, 64, 8);
+        // First leg: stop once 30 batches are applied (mid epoch 2); the learner finishes the batch in flight.
+        List<Weights> first = Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<ActorRef<LearnerCommand>> learner = new CompletableFuture<>();
+        CompletableFuture<RunOutcome> outcome = new CompletableFuture<>();
+        Learner.UpdateListener stopAt30 = w -> {
+            first.add(w);
+            if (w.version() == 30) {
+                learner.join().tell(new LearnerCommand.Stop("test", testKit.system().ignoreRef()));
+            }
+        };
+        testKit.spawn(TrainingRun.create(new TrainingRun.Parts(new RunSettings(c, 1, 0, 0, dir),
+                SparseAutoencoder.initialise(c), train, val, null, RunListener.NONE, stopAt30,
+                InferenceWorker.BeforeInference.NONE), learner, outcome));
+        RunOutcome stopped = outcome.get(120, TimeUnit.SECONDS);
+        assertEquals(RunOutcome.Status.STOPPED, stopped.status(), stopped.message());
+        Snapshot snap = SnapshotFiles.readLatest(dir);
+        long resumedAt = snap.nextSeq();
+        assertTrue(resumedAt >= 30 && resumedAt < 48, "stopped at " + resumedAt);
+        assertEquals(resumedAt, snap.weights().version());
+
+        // Second leg: resume from the snapshot to the end.
+        Run rest = resume(c, train, val, snap, dir);
+        assertEquals(RunOutcome.Status.COMPLETED, rest.outcome().status(), rest.outcome().message());
+
+        Run whole = pipeline(c, train, val, 1, 0, InferenceWorker.BeforeInference.NONE);
+        for (Weights w : rest.weights()) {
+            assertSameWeights(whole.weights().get((int) w.version() - 1), w, "version " + w.version());
+        }
+        assertEquals(48 - resumedAt, rest.weights().size());
+        // The metric history and the early-stopping state continue as if never interrupted.
+        List<BatchRecord> a = whole.outcome().monitor().batches();
+        List<BatchRecord> b = rest.outcome().monitor().batches();
+        assertEquals(a.size(), b.size());
+        for (int k = 0; k < a.size(); k++) {
+            assertEquals(a.get(k).seq(), b.get(k).seq());
+            assertEquals(a.get(k).metrics().energy().total(), b.get(k).metrics().energy().total(),
+                    1e-9 * Math.abs(a.get(k).metrics().energy().total()), "energy of batch " + k);
+        }
+        assertEquals(whole.outcome().monitor().bestEpoch(), rest.outcome().monitor().bestEpoch());
+        assertEquals(whole.outcome().monitor().epochs().get(1).val().energy(),
+                rest.outcome().monitor().epochs().get(1).val().energy(), 1e-9);
+    }
+
+    static Run resume(ModelConfig c, Dataset train, Dataset val, Snapshot snap, Path dir) throws Exception {
+        List<Weights> updates = Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<ActorRef<LearnerCommand>> learner = new CompletableFuture<>();
+        CompletableFuture<RunOutcome> outcome = new CompletableFuture<>();
+        testKit.spawn(TrainingRun.create(new TrainingRun.Parts(new RunSettings(c, 1, 0, 0, dir),
+                SparseAutoencoder.initialise(c), train, val, snap, RunListener.NONE, updates::add,
+                InferenceWorker.BeforeInference.NONE), learner, outcome));
+        return new Run(outcome.get(120, TimeUnit.SECONDS), List.copyOf(updates));
     }
 
     @Test

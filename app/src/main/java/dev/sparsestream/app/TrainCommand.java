@@ -1,5 +1,21 @@
 package dev.sparsestream.app;
 
+import dev.sparsestream.actors.InferenceWorker;
+import dev.sparsestream.actors.Learner;
+import dev.sparsestream.actors.RunListener;
+import dev.sparsestream.actors.RunOutcome;
+import dev.sparsestream.actors.RunSettings;
+import dev.sparsestream.actors.StreamingTrainer;
+import dev.sparsestream.actors.TrainingRun;
+import dev.sparsestream.core.inference.FistaParams;
+import dev.sparsestream.core.train.Evaluator;
+import dev.sparsestream.core.train.Summary;
+import dev.sparsestream.protocol.BatchRecord;
+import dev.sparsestream.protocol.LambdaChange;
+import dev.sparsestream.protocol.MonitorState;
+import dev.sparsestream.protocol.Snapshot;
+import dev.sparsestream.protocol.SnapshotFiles;
+
 import dev.sparsestream.core.data.Dataset;
 import dev.sparsestream.core.data.MnistData;
 import dev.sparsestream.core.data.MnistFetcher;
@@ -12,8 +28,6 @@ import dev.sparsestream.core.model.Presets;
 import dev.sparsestream.core.model.SparseAutoencoder;
 import dev.sparsestream.core.train.BatchMetrics;
 import dev.sparsestream.core.train.EpochReport;
-import dev.sparsestream.core.train.Trainer;
-import dev.sparsestream.core.train.TrainingListener;
 import dev.sparsestream.core.train.TrainingResult;
 import dev.sparsestream.core.train.TrainingReport;
 import java.nio.file.Path;
@@ -54,21 +68,70 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bar (epoch lines only).")
     boolean noProgress;
 
+    @Option(names = "--workers", defaultValue = "1", paramLabel = "N",
+            description = "Inference workers running FISTA in parallel (default 1).")
+    int workers;
+
+    @Option(names = "--max-staleness", defaultValue = "0", paramLabel = "K",
+            description = {"Apply codes whose weights are at most K versions behind the learner's (default 0: every",
+                    "batch is inferred with the latest weights, exactly the sequential trainer; K > 0 lets workers",
+                    "overlap, at most min(N, K + 1) batches in flight)."})
+    int maxStaleness;
+
+    @Option(names = "--snapshot-every", defaultValue = "0", paramLabel = "B",
+            description = "Also snapshot every B batches (default 0: at epoch ends, on request and on Ctrl-C only).")
+    int snapshotEvery;
+
+    @Option(names = "--resume", paramLabel = "DIR",
+            description = "Continue the run in DIR from its snapshot (its configuration; other options except the run's own are ignored).")
+    Path resume;
+
+    @Option(names = "--http-host", defaultValue = "127.0.0.1", description = "Control endpoint interface (default 127.0.0.1).")
+    String httpHost;
+
+    @Option(names = "--http-port", defaultValue = "8080", description = "Control endpoint port (default 8080; 0: any free port).")
+    int httpPort;
+
+    @Option(names = "--no-control", description = "No HTTP control endpoint.")
+    boolean noControl;
+
     @Mixin
     HyperparameterOptions hyper = new HyperparameterOptions();
 
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
-        if (!dataset.equals("mnist")) {
-            throw new IllegalArgumentException("unknown dataset '" + dataset + "'; available: mnist");
+        Snapshot snapshot = null;
+        ModelConfig config;
+        SparseAutoencoder start;
+        if (resume != null) {
+            snapshot = SnapshotFiles.readLatest(resume);
+            config = ModelStore.json().readValue(snapshot.configJson(), ModelConfig.class);
+            out = resume;
+            start = SparseAutoencoder.initialise(config);
+            RunData previous = RunData.read(resume.resolve(RunData.FILE));
+            if (trainSamples != null && !trainSamples.equals(previous.trainSamples())) {
+                throw new IllegalArgumentException("--train-samples " + trainSamples + " differs from the run's "
+                        + previous.trainSamples() + " (" + resume.resolve(RunData.FILE) + ")");
+            }
+            trainSamples = previous.trainSamples();
+        } else {
+            if (!dataset.equals("mnist")) {
+                throw new IllegalArgumentException("unknown dataset '" + dataset + "'; available: mnist");
+            }
+            SparseAutoencoder init = initFrom != null ? ModelStore.load(initFrom) : null;
+            ModelConfig base = init != null ? init.config() : Presets.mnist(Family.parse(model != null ? model : "VDL"));
+            if (init != null && model != null && Family.parse(model) != base.model()) {
+                throw new IllegalArgumentException("--model " + model + " does not match the model in " + initFrom + " ("
+                        + base.model() + ")");
+            }
+            config = hyper.apply(base);
+            start = init != null ? init.withConfig(config) : SparseAutoencoder.initialise(config);
         }
-        SparseAutoencoder init = initFrom != null ? ModelStore.load(initFrom) : null;
-        ModelConfig base = init != null ? init.config() : Presets.mnist(Family.parse(model != null ? model : "VDL"));
-        if (init != null && model != null && Family.parse(model) != base.model()) {
-            throw new IllegalArgumentException("--model " + model + " does not match the model in " + initFrom + " (" + base.model() + ")");
+        RunSettings settings = new RunSettings(config, workers, maxStaleness, snapshotEvery, out);
+        if (resume == null) {
+            RunData.write(out.resolve(RunData.FILE), new RunData(config.dataset(), trainSamples));
         }
-        ModelConfig config = hyper.apply(base);
         Path mnistDir = (dataDir != null ? dataDir : MnistData.defaultDataDir()).resolve(MnistData.MNIST_SUBDIR);
         if (!MnistFiles.problems(mnistDir).isEmpty()) {
             System.out.println("MNIST not found in " + mnistDir + "; fetching it first.");
@@ -76,22 +139,55 @@ final class TrainCommand implements Callable<Integer> {
         }
         MnistSplits data = MnistData.load(mnistDir);
         Dataset train = trainSamples != null ? data.train().head(trainSamples) : data.train();
-        SparseAutoencoder start = init != null ? init.withConfig(config) : SparseAutoencoder.initialise(config);
-        System.out.printf("training %s (lambda %s) on %d %s samples, %d epochs, seed %d -> %s%n", config.model(),
-                config.lambda(), train.size(), dataset, config.epochs(), config.seed(), out);
+        System.out.printf("%s %s (lambda %s) on %d %s samples, %d epochs, seed %d, %d worker(s), K = %d -> %s%n",
+                snapshot != null ? "resuming at batch " + snapshot.nextSeq() + ":" : "training", config.model(),
+                snapshot != null ? snapshot.lambda() : config.lambda(), train.size(), config.dataset(), config.epochs(),
+                config.seed(), workers, maxStaleness, out);
 
-        TrainingResult result = new Trainer(config).train(start, train, data.val(), data.test(), new Progress(!noProgress));
+        Progress progress = new Progress(!noProgress);
+        RunOutcome outcome;
+        try (StreamingTrainer run = StreamingTrainer.start(new TrainingRun.Parts(settings, start, train, data.val(),
+                snapshot, progress, Learner.UpdateListener.NONE, InferenceWorker.BeforeInference.NONE))) {
+            ControlServer control = noControl ? null
+                    : ControlServer.start(run.system(), run.learner(), out, httpHost, httpPort,
+                    ControlServer.DEFAULT_ASK_TIMEOUT);
+            if (control != null) {
+                System.out.println(control.describe());
+            }
+            try {
+                outcome = run.await();
+            } finally {
+                if (control != null) {
+                    control.close();
+                }
+            }
+        }
+        progress.close();
+        if (outcome.status() == RunOutcome.Status.FAILED) {
+            System.err.println("sparse-stream: " + outcome.message());
+            return 1;
+        }
+        MonitorState m = outcome.monitor();
+        SparseAutoencoder best = SparseAutoencoder.initialise(config);
+        best.importWeights(m.bestWeights());
+        Summary test = new Evaluator(best, config.batchSize()).evaluate(data.test(), FistaParams.of(config));
+        boolean early = outcome.status() == RunOutcome.Status.COMPLETED && m.epochs().size() < config.epochs();
+        TrainingResult result = new TrainingResult(best, m.epochs(), m.bestEpoch(), early, test);
         ModelStore.save(result.best(), out.resolve("model"));
         TrainingReport report = TrainingReport.of(config, result, train.size(), (System.nanoTime() - t0) / 1e9);
         report.write(out.resolve("report.json"));
+        if (outcome.status() == RunOutcome.Status.STOPPED) {
+            System.out.printf("%s after %d batches; resume with: sparse-stream train --resume %s%n", outcome.message(),
+                    m.batches().size(), out);
+        }
         System.out.printf("best epoch %d; test PSNR %.2f dB, sparsity %.1f%%; model in %s, report in %s%n",
                 result.bestEpoch(), result.test().psnr(), 100 * result.test().sparsity(), out.resolve("model"),
                 out.resolve("report.json"));
         return 0;
     }
 
-    /** A progress bar per epoch and one line per epoch. */
-    static final class Progress implements TrainingListener {
+    /** A progress bar per epoch and one line per epoch (called on the monitor's thread). */
+    static final class Progress implements RunListener {
         private final boolean bar;
         private ProgressBar pb;
 
@@ -100,30 +196,58 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         @Override
-        public void onBatch(int epoch, int batch, int batches, BatchMetrics m) {
+        public void onBatch(BatchRecord r, int batches) {
             if (!bar) {
                 return;
             }
             if (pb == null) {
-                pb = new ProgressBarBuilder().setTaskName("epoch " + epoch).setInitialMax(batches)
+                pb = new ProgressBarBuilder().setTaskName("epoch " + r.epoch()).setInitialMax(batches)
                         .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).continuousUpdate()
                         .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build();
             }
-            pb.stepTo(batch + 1);
+            BatchMetrics m = r.metrics();
+            pb.stepTo(r.index() + 1);
             pb.setExtraMessage(String.format(" E %.1f  PSNR %.2f  steps %.1f", m.energy().total(), m.psnr(), m.fistaSteps()));
         }
 
         @Override
+        public void onLambda(LambdaChange change) {
+            System.err.printf("%nlambda %s from batch %d%n", change.lambda(), change.fromSeq());
+        }
+
+        @Override
         public void onEpoch(EpochReport r, boolean isBest) {
-            if (pb != null) {
-                pb.close();
-                pb = null;
-            }
+            close();
             System.out.printf("epoch %3d  %6.1fs  train: energy %.2f psnr %.2f sparsity %.3f steps %.1f | "
                             + "val: energy %.2f psnr %.2f sparsity %.3f | min std %.3f dead %.1f%s%n",
                     r.epoch(), r.seconds(), r.train().energy(), r.train().psnr(), r.train().sparsity(), r.train().fistaSteps(),
                     r.val().energy(), r.val().psnr(), r.val().sparsity(), r.train().minCodeStd(), r.train().deadComponents(),
                     isBest ? "  *best" : "");
+        }
+
+        void close() {
+            if (pb != null) {
+                pb.close();
+                pb = null;
+            }
+        }
+    }
+
+    /** What data the run trains on, kept in the run folder so that --resume streams the same batches. */
+    record RunData(String dataset, Integer trainSamples) {
+        static final String FILE = "run.json";
+
+        static void write(Path file, RunData d) throws java.io.IOException {
+            java.nio.file.Files.createDirectories(file.getParent());
+            dev.sparsestream.core.io.AtomicFiles.write(file, ModelStore.json().writerWithDefaultPrettyPrinter()
+                    .writeValueAsBytes(d));
+        }
+
+        static RunData read(Path file) throws java.io.IOException {
+            if (!java.nio.file.Files.exists(file)) {
+                throw new java.nio.file.NoSuchFileException(file + " (written by train when the run started)");
+            }
+            return ModelStore.json().readValue(file.toFile(), RunData.class);
         }
     }
 }

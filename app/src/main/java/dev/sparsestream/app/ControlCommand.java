@@ -1,0 +1,206 @@
+package dev.sparsestream.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code control lambda|snapshot|stop --run DIR}: talks to a running job's {@link ControlServer}, found
+ * through {@code DIR/control.json} and authorised with {@code DIR/control.token}.
+ */
+@Command(name = "control", mixinStandardHelpOptions = true,
+        description = {"Control a running training job: change lambda, take a snapshot, or stop it gracefully.",
+                "Finds the job through DIR/control.json and DIR/control.token, which the job writes while it runs",
+                "(DIR is the folder given to train --out).",
+                "Exit codes: 0 done; 1 the learner refused; 2 invalid input, the run is not running, or the token is wrong."},
+        subcommands = {ControlCommand.Lambda.class, ControlCommand.Snapshot.class, ControlCommand.Stop.class,
+                CommandLine.HelpCommand.class})
+final class ControlCommand implements Runnable {
+    static final int DONE = 0;
+    static final int REFUSED = 1;
+    static final int FAILED = 2;
+
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** Longer than the server's wait for the learner, so the server's 504 arrives rather than our timeout. */
+    private static final Duration REQUEST_TIMEOUT = ControlServer.DEFAULT_ASK_TIMEOUT.plusSeconds(15);
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: lambda, snapshot or stop");
+    }
+
+    /** The run folder option shared by the three actions. */
+    static final class RunOption {
+        @Option(names = "--run", required = true, paramLabel = "DIR",
+                description = "The running job's folder (the one given to train --out).")
+        Path dir;
+    }
+
+    @Command(name = "lambda", mixinStandardHelpOptions = true,
+            description = {"Set lambda (the sparsity weight) from the next batch the workers start.",
+                    "VALUE must be a finite number >= 0."})
+    static final class Lambda implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Mixin
+        RunOption run;
+
+        // A String, not a double: the check and its message are LambdaValue's, the same as the server's.
+        @Parameters(index = "0", paramLabel = "VALUE", description = "The new lambda, e.g. 0.01.")
+        String value;
+
+        @Override
+        public Integer call() {
+            double lambda;
+            try {
+                lambda = LambdaValue.parseArgument(value);
+            } catch (IllegalArgumentException e) {
+                return fail(spec, e.getMessage());
+            }
+            String body = ControlInfo.JSON.createObjectNode().put(LambdaValue.FIELD, lambda).toString();
+            return post(spec, run.dir, "/api/lambda", body);
+        }
+    }
+
+    @Command(name = "snapshot", mixinStandardHelpOptions = true,
+            description = "Write a snapshot of the model now; prints where it was written.")
+    static final class Snapshot implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Mixin
+        RunOption run;
+
+        @Override
+        public Integer call() {
+            return post(spec, run.dir, "/api/snapshot", "");
+        }
+    }
+
+    @Command(name = "stop", mixinStandardHelpOptions = true,
+            description = "Stop gracefully: no new batches, a snapshot once the batches in flight are applied, then exit.")
+    static final class Stop implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Mixin
+        RunOption run;
+
+        @Override
+        public Integer call() {
+            return post(spec, run.dir, "/api/stop", "");
+        }
+    }
+
+    /**
+     * POSTs {@code body} to the run's endpoint and reports the outcome.
+     *
+     * @return {@link #DONE} on 200, {@link #REFUSED} on 400 (the learner or the server refused the
+     *         request), {@link #FAILED} when the run cannot be reached or the token is refused
+     */
+    static int post(CommandLine.Model.CommandSpec spec, Path runDir, String path, String body) {
+        ControlInfo info;
+        String token;
+        try {
+            info = ControlInfo.read(runDir);
+        } catch (NoSuchFileException e) {
+            return fail(spec, "run " + runDir + " is not running: no " + runDir.resolve(ControlInfo.INFO_FILE)
+                    + " (a job writes it while it trains and removes it when it ends)");
+        } catch (IOException e) {
+            return fail(spec, "cannot read " + runDir.resolve(ControlInfo.INFO_FILE) + ": " + e.getMessage());
+        }
+        Path tokenFile = runDir.resolve(ControlInfo.TOKEN_FILE);
+        try {
+            token = Files.readString(tokenFile, StandardCharsets.US_ASCII).strip();
+        } catch (IOException e) {
+            return fail(spec, "cannot read the token " + tokenFile + ": " + e);
+        }
+        URI uri = info.uri(path);
+        HttpRequest request = HttpRequest.newBuilder(uri)
+                .timeout(REQUEST_TIMEOUT)
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
+                .build();
+        HttpResponse<String> response;
+        try {
+            HttpClient client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+            response = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (ConnectException e) {
+            return fail(spec, "run " + runDir + " is not running: nothing answers at " + uri + " ("
+                    + runDir.resolve(ControlInfo.INFO_FILE) + " is left from a job that ended without removing it; pid "
+                    + info.pid() + ")");
+        } catch (HttpTimeoutException e) {
+            return fail(spec, "no answer from " + uri + " within " + REQUEST_TIMEOUT.toSeconds() + " s");
+        } catch (IOException e) {
+            return fail(spec, "cannot reach " + uri + ": " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return fail(spec, "interrupted while waiting for " + uri);
+        }
+        String message = messageOf(response.body());
+        switch (response.statusCode()) {
+            case 200 -> {
+                PrintWriter out = spec.commandLine().getOut();
+                out.println(message);
+                out.flush();
+                return DONE;
+            }
+            case 400 -> {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("refused: " + message);
+                err.flush();
+                return REFUSED;
+            }
+            case 401 -> {
+                return fail(spec, "the job refused the token in " + tokenFile + " (" + message
+                        + "); is another job now using " + runDir + "?");
+            }
+            default -> {
+                return fail(spec, uri + " answered " + response.statusCode() + ": " + message);
+            }
+        }
+    }
+
+    /** The server's {@code message} field, or the raw body when it is not the server's JSON. */
+    private static String messageOf(String body) {
+        try {
+            JsonNode node = ControlInfo.JSON.readTree(body);
+            if (node != null && node.hasNonNull("message")) {
+                return node.get("message").asText();
+            }
+        } catch (IOException e) {
+            // not JSON: fall through to the raw text
+        }
+        return body.isBlank() ? "(no message)" : body.strip();
+    }
+
+    private static int fail(CommandLine.Model.CommandSpec spec, String message) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("error: " + message);
+        err.flush();
+        return FAILED;
+    }
+}

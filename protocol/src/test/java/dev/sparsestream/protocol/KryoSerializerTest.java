@@ -1,0 +1,144 @@
+package dev.sparsestream.protocol;
+
+import static dev.sparsestream.protocol.DeepEquals.assertDeepEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.esotericsoftware.kryo.io.Output;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.apache.pekko.serialization.Serializers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The serializer as Pekko uses it: found through this module's reference.conf bindings. */
+class KryoSerializerTest {
+
+    private static ActorTestKit testKit;
+    private static Serialization serialization;
+
+    @BeforeAll
+    static void start() {
+        testKit = ActorTestKit.create();
+        serialization = SerializationExtension.get(Adapter.toClassic(testKit.system()));
+    }
+
+    @AfterAll
+    static void stop() {
+        testKit.shutdownTestKit();
+    }
+
+    private static Object roundTrip(Object message) {
+        Serializer serializer = serialization.findSerializerFor(message);
+        assertInstanceOf(KryoSerializer.class, serializer, message.getClass().getName());
+        assertEquals(KryoSerializer.IDENTIFIER, serializer.identifier());
+        byte[] bytes = serialization.serialize(message).get();
+        return serialization.deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, message))
+                .get();
+    }
+
+    private static KryoSerializer serializer() throws java.io.NotSerializableException {
+        return (KryoSerializer) serialization.serializerFor(Batch.class);
+    }
+
+    @Test
+    void everyMessageRoundTripsThroughPekkoSerialization() {
+        List<Object> messages = Samples.messages(testKit.<WorkerCommand>createTestProbe().ref(),
+                testKit.<LearnerCommand>createTestProbe().ref(), testKit.<ControlReply>createTestProbe().ref(),
+                testKit.<MonitorState>createTestProbe().ref());
+        for (Object message : messages) {
+            assertDeepEquals(message, roundTrip(message));
+        }
+    }
+
+    @Test
+    void aDeserialisedActorRefIsTheSameActor() {
+        TestProbe<WorkerCommand> worker = testKit.createTestProbe();
+        LearnerCommand.WorkerReady back = (LearnerCommand.WorkerReady) roundTrip(new LearnerCommand.WorkerReady(worker.ref()));
+        assertEquals(worker.ref(), back.worker());
+        WorkerCommand.UpdateWeights update = new WorkerCommand.UpdateWeights(Samples.weights(1));
+        back.worker().tell(update);
+        assertEquals(update, worker.receiveMessage());
+    }
+
+    @Test
+    void aMessageFromAnotherProtocolVersionIsRefused() throws Exception {
+        byte[] bytes = serializer().toBinary(new LambdaChange(1, 0.5));
+        assertEquals(ProtocolKryo.PROTOCOL_VERSION, bytes[0], "a one-byte varint leads");
+        bytes[0] = (byte) (ProtocolKryo.PROTOCOL_VERSION + 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> serializer().fromBinary(bytes, LambdaChange.class));
+        assertTrue(e.getMessage().contains("protocol version " + (ProtocolKryo.PROTOCOL_VERSION + 1) + ", this node speaks "
+                + ProtocolKryo.PROTOCOL_VERSION), e.getMessage());
+    }
+
+    record Stranger(int x) {
+    }
+
+    @Test
+    void unregisteredClassesAreRefusedBothWays() throws Exception {
+        IllegalArgumentException write = assertThrows(IllegalArgumentException.class,
+                () -> serializer().toBinary(new Stranger(1)));
+        assertTrue(write.getMessage().contains("Class is not registered: " + Stranger.class.getName()),
+                write.getMessage());
+
+        Output output = new Output(8);
+        output.writeVarInt(ProtocolKryo.PROTOCOL_VERSION, true);
+        output.writeVarInt(500 + 2, true);
+        IllegalArgumentException read = assertThrows(IllegalArgumentException.class,
+                () -> serializer().fromBinary(output.toBytes()));
+        assertTrue(read.getMessage().contains("unregistered class ID: 500"), read.getMessage());
+    }
+
+    @Test
+    void extraBytesAndWrongExpectedClassesAreRefused() throws Exception {
+        byte[] bytes = serializer().toBinary(new LambdaChange(1, 0.5));
+        byte[] longer = java.util.Arrays.copyOf(bytes, bytes.length + 1);
+        IllegalArgumentException extra = assertThrows(IllegalArgumentException.class,
+                () -> serializer().fromBinary(longer));
+        assertTrue(extra.getMessage().contains("ends at byte " + bytes.length + " of " + longer.length),
+                extra.getMessage());
+        IllegalArgumentException wrongClass = assertThrows(IllegalArgumentException.class,
+                () -> serializer().fromBinary(bytes, Batch.class));
+        assertTrue(wrongClass.getMessage().contains("expected a " + Batch.class.getName()), wrongClass.getMessage());
+    }
+
+    /** Pekko calls one serializer from many threads; each call borrows its own Kryo from the pool. */
+    @Test
+    void concurrentCallsDoNotInterfere() throws Exception {
+        KryoSerializer serializer = serializer();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Callable<Void>> tasks = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int thread = t;
+                tasks.add(() -> {
+                    for (int i = 0; i < 200; i++) {
+                        Object message = i % 2 == 0 ? new LambdaChange(thread * 1000L + i, i)
+                                : new WorkerCommand.UpdateWeights(Samples.weights(thread * 1000L + i));
+                        assertDeepEquals(message, serializer.fromBinary(serializer.toBinary(message)));
+                    }
+                    return null;
+                });
+            }
+            for (Future<Void> f : pool.invokeAll(tasks)) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
