@@ -14,6 +14,8 @@ import dev.sparsestream.core.model.Weights;
 import dev.sparsestream.core.tensor.Matrix;
 import dev.sparsestream.core.train.TrainingStep;
 import dev.sparsestream.protocol.BatchRecord;
+import dev.sparsestream.protocol.ControlReply;
+import dev.sparsestream.protocol.LambdaChange;
 import dev.sparsestream.protocol.LearnerCommand;
 import dev.sparsestream.protocol.Snapshot;
 import dev.sparsestream.protocol.SnapshotFiles;
@@ -26,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -55,6 +58,10 @@ class PipelineTest {
     }
 
     static Dataset data(String name, int n, int d, long seed) {
+        return new Dataset(name, values(n, d, seed), n, d, null);
+    }
+
+    static float[] values(int n, int d, long seed) {
         // Non-negative sparse-ish mixtures, so that codes are non-trivial.
         Random rng = new Random(seed);
         float[][] atoms = new float[8][d];
@@ -74,11 +81,16 @@ class PipelineTest {
                 }
             }
         }
-        return new Dataset(name, x, n, d, null);
+        return x;
     }
 
     /** Weights after every batch of the core's sequential loop (Trainer's order of samples). */
     static List<Weights> sequential(ModelConfig c, Dataset train, int batches) {
+        return sequential(c, train, batches, Long.MAX_VALUE, Double.NaN);
+    }
+
+    /** The same, with lambda set to {@code lambda} from batch {@code switchAt} on. */
+    static List<Weights> sequential(ModelConfig c, Dataset train, int batches, long switchAt, double lambda) {
         SparseAutoencoder model = SparseAutoencoder.initialise(c);
         TrainingStep step = new TrainingStep(model, c.batchSize());
         BatchOrder order = new BatchOrder(train.size(), c.batchSize(), c.seed());
@@ -92,6 +104,9 @@ class PipelineTest {
                 step.startEpoch(epoch);
             }
             train.copyRows(order.permutation(epoch), (k % perEpoch) * c.batchSize(), c.batchSize(), y.data());
+            if (k == switchAt) {
+                p = new FistaParams(lambda, p.beta(), p.hingeT(), p.gamma(), p.eta(), p.maxSteps(), p.tolerance());
+            }
             step.apply(y, p);
             out.add(model.exportWeights(k + 1));
         }
@@ -108,6 +123,23 @@ class PipelineTest {
         CompletableFuture<RunOutcome> outcome = new CompletableFuture<>();
         var parts = new TrainingRun.Parts(new RunSettings(c, workers, staleness, 0, null),
                 SparseAutoencoder.initialise(c), train, val, null, RunListener.NONE, updates::add, hook);
+        testKit.spawn(TrainingRun.create(parts, learner, outcome));
+        RunOutcome o = outcome.get(120, TimeUnit.SECONDS);
+        return new Run(o, List.copyOf(updates));
+    }
+
+    /** A run whose weight updates go to {@code onUpdate} as well, which may talk to the learner. */
+    static Run pipeline(ModelConfig c, Dataset train, Dataset val, RunSettings settings, RunListener listener,
+                        java.util.function.BiConsumer<Weights, ActorRef<LearnerCommand>> onUpdate) throws Exception {
+        List<Weights> updates = Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<ActorRef<LearnerCommand>> learner = new CompletableFuture<>();
+        CompletableFuture<RunOutcome> outcome = new CompletableFuture<>();
+        Learner.UpdateListener u = w -> {
+            updates.add(w);
+            onUpdate.accept(w, learner.join());
+        };
+        var parts = new TrainingRun.Parts(settings, SparseAutoencoder.initialise(c), train, val, null, listener, u,
+                InferenceWorker.BeforeInference.NONE);
         testKit.spawn(TrainingRun.create(parts, learner, outcome));
         RunOutcome o = outcome.get(120, TimeUnit.SECONDS);
         return new Run(o, List.copyOf(updates));
@@ -239,5 +271,104 @@ class PipelineTest {
         }
         assertTrue(maxStaleness <= 1, "staleness " + maxStaleness);
         assertEquals(2, run.outcome().monitor().epochs().size());
+    }
+
+    @Test
+    void lambdaSetWhileRunningAppliesFromTheNextBatchAndInvalidValuesAreRefused() throws Exception {
+        ModelConfig c = config(Family.VDL, 1);
+        Dataset train = data("train", 1200, 64, 9);
+        TestProbe<ControlReply> replies = testKit.createTestProbe();
+        List<LambdaChange> changes = Collections.synchronizedList(new ArrayList<>());
+        RunListener listener = new RunListener() {
+            @Override
+            public void onLambda(LambdaChange change) {
+                changes.add(change);
+            }
+        };
+        Run run = pipeline(c, train, data("val", 100, 64, 10), new RunSettings(c, 1, 0, 0, null), listener,
+                (w, learner) -> {
+                    if (w.version() == 10) {
+                        learner.tell(new LearnerCommand.SetLambda(-1, replies.getRef()));
+                        learner.tell(new LearnerCommand.SetLambda(Double.NaN, replies.getRef()));
+                        learner.tell(new LearnerCommand.SetLambda(0.05, replies.getRef()));
+                        learner.tell(new LearnerCommand.SetLambda(Double.POSITIVE_INFINITY, replies.getRef()));
+                    }
+                });
+        assertEquals(RunOutcome.Status.COMPLETED, run.outcome().status(), run.outcome().message());
+        assertTrue(replies.expectMessageClass(ControlReply.Rejected.class).message().contains("-1"));
+        assertTrue(replies.expectMessageClass(ControlReply.Rejected.class).message().contains("NaN"));
+        replies.expectMessageClass(ControlReply.Accepted.class);
+        assertTrue(replies.expectMessageClass(ControlReply.Rejected.class).message().contains("Infinity"));
+
+        // One change, recorded with the batch from which it applied; every batch carries its lambda.
+        assertEquals(1, changes.size(), changes.toString());
+        long from = changes.get(0).fromSeq();
+        assertEquals(0.05, changes.get(0).lambda());
+        assertTrue(from >= 10 && from <= 11, "the next batch the workers start, got " + from);
+        for (BatchRecord r : run.outcome().monitor().batches()) {
+            assertEquals(r.seq() < from ? c.lambda() : 0.05, r.lambda(), "lambda of batch " + r.seq());
+        }
+        // And the weights are those of the sequential trainer with lambda switched at that batch.
+        List<Weights> expected = sequential(c, train, 24, from, 0.05);
+        for (int k = 0; k < 24; k++) {
+            assertSameWeights(expected.get(k), run.weights().get(k), "after batch " + k);
+        }
+    }
+
+    @Test
+    void aNonFiniteEnergyStopsTheRunAndLeavesTheLastSnapshotIntact(@TempDir Path dir) throws Exception {
+        ModelConfig c = config(Family.VDL, 1);
+        // One sample of batch 5 of the first epoch is NaN: its energy is NaN.
+        float[] x = values(1200, 64, 12);
+        int poisoned = new BatchOrder(1200, c.batchSize(), c.seed()).permutation(0)[5 * c.batchSize() + 3];
+        x[poisoned * 64 + 17] = Float.NaN;
+        Dataset train = new Dataset("train", x, 1200, 64, null);
+        Run run = pipeline(c, train, data("val", 100, 64, 13), new RunSettings(c, 1, 0, 2, dir), RunListener.NONE,
+                (w, learner) -> { });
+        RunOutcome o = run.outcome();
+        assertEquals(RunOutcome.Status.FAILED, o.status());
+        assertTrue(o.message().contains("NaN") && o.message().contains("batch 5"), o.message());
+        assertEquals(5, o.batchesApplied(), "batches 0..4 applied, batch 5 refused");
+        assertEquals(5, run.weights().size());
+        // The snapshot on disk is a complete, good one from before the bad batch.
+        Snapshot snap = SnapshotFiles.readLatest(dir);
+        assertTrue(snap.nextSeq() == 2 || snap.nextSeq() == 4, "snapshot at " + snap.nextSeq());
+        assertSameWeights(run.weights().get((int) snap.nextSeq() - 1), snap.weights(), "snapshot weights");
+        for (float[] v : snap.weights().values()) {
+            for (float f : v) {
+                assertTrue(Float.isFinite(f));
+            }
+        }
+        assertTrue(o.message().contains(dir.toString()), "the message names the snapshot: " + o.message());
+    }
+
+    @Test
+    void aCoordinatedShutdownStopsTheLearnerWithASnapshot(@TempDir Path dir) throws Exception {
+        // What Ctrl-C does: the JVM's shutdown runs Pekko's coordinated shutdown, whose first task stops the learner.
+        ModelConfig c = config(Family.VDL, 2);
+        CompletableFuture<org.apache.pekko.actor.typed.ActorSystem<Void>> system = new CompletableFuture<>();
+        Learner.UpdateListener interruptAt5 = w -> {
+            if (w.version() == 5) {
+                system.thenAccept(s -> org.apache.pekko.actor.CoordinatedShutdown.get(
+                        org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(s))
+                        .run(org.apache.pekko.actor.CoordinatedShutdown.unknownReason()));
+            }
+        };
+        StreamingTrainer trainer = StreamingTrainer.start(new TrainingRun.Parts(new RunSettings(c, 1, 0, 0, dir),
+                SparseAutoencoder.initialise(c), data("train", 1200, 64, 14), data("val", 100, 64, 15), null,
+                RunListener.NONE, interruptAt5, InferenceWorker.BeforeInference.NONE));
+        try {
+            system.complete(trainer.system());
+            RunOutcome o = trainer.await();
+            assertEquals(RunOutcome.Status.STOPPED, o.status(), o.message());
+            assertTrue(o.message().contains("interrupted"), o.message());
+            Snapshot snap = SnapshotFiles.readLatest(dir);
+            assertEquals(o.batchesApplied(), snap.nextSeq());
+            assertTrue(snap.nextSeq() >= 5 && snap.nextSeq() < 48, "stopped at " + snap.nextSeq());
+            assertEquals(snap.nextSeq(), snap.monitor().batches().size());
+            trainer.system().getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } finally {
+            trainer.close();
+        }
     }
 }

@@ -30,7 +30,15 @@ import dev.sparsestream.core.train.BatchMetrics;
 import dev.sparsestream.core.train.EpochReport;
 import dev.sparsestream.core.train.TrainingResult;
 import dev.sparsestream.core.train.TrainingReport;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -89,11 +97,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--http-host", defaultValue = "127.0.0.1", description = "Control endpoint interface (default 127.0.0.1).")
     String httpHost;
 
-    @Option(names = "--http-port", defaultValue = "8080", description = "Control endpoint port (default 8080; 0: any free port).")
-    int httpPort;
+    @Option(names = "--http-port", paramLabel = "PORT",
+            description = "Control endpoint port (default 8080, or any free port if 8080 is taken; 0: any free port).")
+    Integer httpPort;
 
     @Option(names = "--no-control", description = "No HTTP control endpoint.")
     boolean noControl;
+
+    static final int DEFAULT_HTTP_PORT = 8080;
 
     @Mixin
     HyperparameterOptions hyper = new HyperparameterOptions();
@@ -110,6 +121,11 @@ final class TrainCommand implements Callable<Integer> {
             out = resume;
             start = SparseAutoencoder.initialise(config);
             RunData previous = RunData.read(resume.resolve(RunData.FILE));
+            if (RunData.COMPLETED.equals(previous.status())) {
+                throw new IllegalArgumentException("the run in " + resume + " is already complete (" + previous.message()
+                        + "); its best model is in " + resume.resolve("model")
+                        + ": start a new run from it with --init-from " + resume.resolve("model"));
+            }
             if (trainSamples != null && !trainSamples.equals(previous.trainSamples())) {
                 throw new IllegalArgumentException("--train-samples " + trainSamples + " differs from the run's "
                         + previous.trainSamples() + " (" + resume.resolve(RunData.FILE) + ")");
@@ -129,9 +145,7 @@ final class TrainCommand implements Callable<Integer> {
             start = init != null ? init.withConfig(config) : SparseAutoencoder.initialise(config);
         }
         RunSettings settings = new RunSettings(config, workers, maxStaleness, snapshotEvery, out);
-        if (resume == null) {
-            RunData.write(out.resolve(RunData.FILE), new RunData(config.dataset(), trainSamples));
-        }
+        RunData.write(out.resolve(RunData.FILE), new RunData(config.dataset(), trainSamples, RunData.RUNNING, null));
         Path mnistDir = (dataDir != null ? dataDir : MnistData.defaultDataDir()).resolve(MnistData.MNIST_SUBDIR);
         if (!MnistFiles.problems(mnistDir).isEmpty()) {
             System.out.println("MNIST not found in " + mnistDir + "; fetching it first.");
@@ -144,12 +158,39 @@ final class TrainCommand implements Callable<Integer> {
                 snapshot != null ? snapshot.lambda() : config.lambda(), train.size(), config.dataset(), config.epochs(),
                 config.seed(), workers, maxStaleness, out);
 
+        int port = noControl ? 0 : controlPort();
         Progress progress = new Progress(!noProgress);
+        // On Ctrl-C Pekko's shutdown hook stops the learner (last snapshot); this one keeps the JVM up
+        // until this thread has written the report and model, so an interrupted run is left complete.
+        CountDownLatch reported = new CountDownLatch(1);
+        Thread waitForReport = new Thread(() -> {
+            try {
+                reported.await(2, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "wait-for-report");
+        Runtime.getRuntime().addShutdownHook(waitForReport);
+        try {
+            return runAndReport(config, settings, start, train, data, snapshot, progress, port, t0);
+        } finally {
+            reported.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(waitForReport);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting: the hook has already been started and now returns
+            }
+        }
+    }
+
+    private int runAndReport(ModelConfig config, RunSettings settings, SparseAutoencoder start, Dataset train,
+                             MnistSplits data, Snapshot snapshot, Progress progress, int port, long t0)
+            throws Exception {
         RunOutcome outcome;
         try (StreamingTrainer run = StreamingTrainer.start(new TrainingRun.Parts(settings, start, train, data.val(),
                 snapshot, progress, Learner.UpdateListener.NONE, InferenceWorker.BeforeInference.NONE))) {
             ControlServer control = noControl ? null
-                    : ControlServer.start(run.system(), run.learner(), out, httpHost, httpPort,
+                    : ControlServer.start(run.system(), run.learner(), out, httpHost, port,
                     ControlServer.DEFAULT_ASK_TIMEOUT);
             if (control != null) {
                 System.out.println(control.describe());
@@ -164,6 +205,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         progress.close();
         if (outcome.status() == RunOutcome.Status.FAILED) {
+            RunData.write(out.resolve(RunData.FILE), new RunData(config.dataset(), trainSamples, RunData.FAILED,
+                    outcome.message()));
             System.err.println("sparse-stream: " + outcome.message());
             return 1;
         }
@@ -174,8 +217,11 @@ final class TrainCommand implements Callable<Integer> {
         boolean early = outcome.status() == RunOutcome.Status.COMPLETED && m.epochs().size() < config.epochs();
         TrainingResult result = new TrainingResult(best, m.epochs(), m.bestEpoch(), early, test);
         ModelStore.save(result.best(), out.resolve("model"));
-        TrainingReport report = TrainingReport.of(config, result, train.size(), (System.nanoTime() - t0) / 1e9);
+        TrainingReport report = TrainingReport.of(config, result, train.size(), (System.nanoTime() - t0) / 1e9,
+                lambdaChanges(config.lambda(), m.batches()));
         report.write(out.resolve("report.json"));
+        RunData.write(out.resolve(RunData.FILE), new RunData(config.dataset(), trainSamples,
+                outcome.status() == RunOutcome.Status.COMPLETED ? RunData.COMPLETED : RunData.STOPPED, outcome.message()));
         if (outcome.status() == RunOutcome.Status.STOPPED) {
             System.out.printf("%s after %d batches; resume with: sparse-stream train --resume %s%n", outcome.message(),
                     m.batches().size(), out);
@@ -184,6 +230,45 @@ final class TrainCommand implements Callable<Integer> {
                 result.bestEpoch(), result.test().psnr(), 100 * result.test().sparsity(), out.resolve("model"),
                 out.resolve("report.json"));
         return 0;
+    }
+
+    /**
+     * Checked before the run starts, so that a taken port is an error before any training, not after:
+     * an explicit port must be free; the default 8080 gives way to any free port.
+     */
+    private int controlPort() {
+        int wanted = httpPort != null ? httpPort : DEFAULT_HTTP_PORT;
+        if (wanted < 0 || wanted > 65535) {
+            throw new IllegalArgumentException("--http-port must be 0..65535, got " + wanted);
+        }
+        if (wanted == 0) {
+            return 0;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(InetAddress.getByName(httpHost), wanted));
+            return wanted;
+        } catch (IOException e) {
+            if (httpPort != null) {
+                throw new IllegalArgumentException("cannot listen on " + httpHost + ":" + wanted + " (" + e.getMessage()
+                        + "); choose another --http-port, or 0 for any free port");
+            }
+            System.out.println("port " + wanted + " is taken; the control endpoint uses a free port instead");
+            return 0;
+        }
+    }
+
+    /** Where the batches' lambda differs from the one before (the first batch's from the configured value). */
+    static List<TrainingReport.LambdaChange> lambdaChanges(double configured, List<BatchRecord> batches) {
+        List<TrainingReport.LambdaChange> changes = new ArrayList<>();
+        double previous = configured;
+        for (BatchRecord r : batches) {
+            if (Double.compare(r.lambda(), previous) != 0) {
+                changes.add(new TrainingReport.LambdaChange(r.seq(), r.lambda()));
+                previous = r.lambda();
+            }
+        }
+        return changes;
     }
 
     /** A progress bar per epoch and one line per epoch (called on the monitor's thread). */
@@ -233,9 +318,16 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** What data the run trains on, kept in the run folder so that --resume streams the same batches. */
-    record RunData(String dataset, Integer trainSamples) {
+    /**
+     * What data the run trains on, kept in the run folder so that --resume streams the same batches, and
+     * how the run last ended (running while it runs; stopped, completed or failed with the message).
+     */
+    record RunData(String dataset, Integer trainSamples, String status, String message) {
         static final String FILE = "run.json";
+        static final String RUNNING = "running";
+        static final String STOPPED = "stopped";
+        static final String COMPLETED = "completed";
+        static final String FAILED = "failed";
 
         static void write(Path file, RunData d) throws java.io.IOException {
             java.nio.file.Files.createDirectories(file.getParent());

@@ -63,7 +63,8 @@ class CommandLineTest {
         assumeTrue(MnistFiles.problems(data.resolve("mnist")).isEmpty(), "MNIST not fetched");
         Path runDir = tmp.resolve("run");
         Run r = run("train", "--dataset", "mnist", "--model", "VDL", "--lambda", "0.02", "--epochs", "2",
-                "--train-samples", "1000", "--data-dir", data.toString(), "--out", runDir.toString(), "--no-progress");
+                "--train-samples", "1000", "--data-dir", data.toString(), "--out", runDir.toString(), "--no-progress",
+                "--http-port", "0");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("epoch   1") && r.out().contains("epoch   2"), r.out());
 
@@ -84,6 +85,15 @@ class CommandLineTest {
         double sparsity = report.get("test").get("sparsity").asDouble();
         assertTrue(sparsity >= 0 && sparsity <= 1);
         assertTrue(report.get("test").get("psnr").asDouble() > 5);
+
+        assertEquals(0, report.get("lambdaChanges").size(), "lambda was not changed");
+        assertTrue(Files.notExists(runDir.resolve(ControlInfo.INFO_FILE)), "the control endpoint is gone");
+        JsonNode runJson = new ObjectMapper().readTree(runDir.resolve("run.json").toFile());
+        assertEquals("completed", runJson.get("status").asText());
+        assertEquals(1000, runJson.get("trainSamples").asInt());
+        Run again = run("train", "--resume", runDir.toString(), "--data-dir", data.toString());
+        assertEquals(2, again.code());
+        assertTrue(again.err().contains("already complete") && again.err().contains("--init-from"), again.err());
 
         SparseAutoencoder model = ModelStore.load(runDir.resolve("model"));
         assertEquals(0.02, model.config().lambda(), 1e-12);
@@ -134,7 +144,7 @@ class CommandLineTest {
 
     @Test
     void everySubcommandHasHelp() {
-        for (String c : new String[] {"fetch", "train", "encode", "bench"}) {
+        for (String c : new String[] {"fetch", "train", "encode", "bench", "control"}) {
             Run r = run(c, "--help");
             assertEquals(0, r.code(), c);
             assertTrue(r.out().contains("Usage: sparse-stream " + c), r.out());
