@@ -115,7 +115,7 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
     private long nextApply;
     private Weights current;          // export of the current version, made lazily, shared by all workers
     private int epoch;                // epoch of the last applied batch (0: none yet)
-    private long epochStart = System.nanoTime();
+    private long epochStart = System.nanoTime(); // when the running epoch's first batch could be dispatched
     private boolean pulling;
     private boolean sourceDone;
     private boolean awaitingValidation;
@@ -279,7 +279,6 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
             if (b.epoch() != epoch) {
                 epoch = b.epoch();
                 step.startEpoch(epoch - 1);
-                epochStart = System.nanoTime();
             }
             y.data().put(0, b.data());
             z.data().put(0, c.codes());
@@ -320,6 +319,7 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
 
     private Behavior<LearnerCommand> onEpochValidated(EpochValidated m) {
         awaitingValidation = false;
+        epochStart = System.nanoTime(); // the next epoch's first batch is dispatched from here on
         if (m.stop()) {
             finish(RunOutcome.Status.COMPLETED, "completed after epoch " + m.epoch(), "end of epoch " + m.epoch(),
                     List.of());

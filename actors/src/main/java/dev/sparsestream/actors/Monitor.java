@@ -83,9 +83,12 @@ public final class Monitor extends AbstractBehavior<MonitorCommand> {
     }
 
     private Behavior<MonitorCommand> onEpochFinished(EpochFinished m) {
+        long v0 = System.nanoTime();
         scratch.importWeights(m.weights());
         Summary val = evaluator.evaluate(validation, m.params());
-        EpochReport report = new EpochReport(m.epoch(), m.seconds(), m.lrDecoder(), epochAcc.summary(), val);
+        // Seconds include validation, as the sequential trainer's do.
+        double seconds = m.seconds() + (System.nanoTime() - v0) / 1e9;
+        EpochReport report = new EpochReport(m.epoch(), seconds, m.lrDecoder(), epochAcc.summary(), val);
         epochs.add(report);
         epochAcc = new Summary.Accumulator();
         boolean isBest = val.energy() < bestEnergy;

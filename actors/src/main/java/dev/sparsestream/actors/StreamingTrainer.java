@@ -1,5 +1,6 @@
 package dev.sparsestream.actors;
 
+import dev.sparsestream.core.tensor.Matrix;
 import dev.sparsestream.protocol.LearnerCommand;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -33,6 +34,7 @@ public final class StreamingTrainer implements AutoCloseable {
     }
 
     public static StreamingTrainer start(TrainingRun.Parts parts) {
+        shareBlasThreads(parts.settings());
         CompletableFuture<ActorRef<LearnerCommand>> learnerRef = new CompletableFuture<>();
         CompletableFuture<RunOutcome> outcome = new CompletableFuture<>();
         Config config = ConfigFactory.parseString(
@@ -52,6 +54,20 @@ public final class StreamingTrainer implements AutoCloseable {
         return new StreamingTrainer(system, learner, outcome);
     }
 
+    /**
+     * With K > 0 several workers run FISTA at once: each gets an equal share of the cores for its
+     * products, so that together they do not oversubscribe the machine (their elementwise work, which is
+     * single-threaded, then runs in parallel too).
+     */
+    private static void shareBlasThreads(RunSettings s) {
+        if (ORIGINAL_BLAS_THREADS <= 0) {
+            return;
+        }
+        Matrix.setBlasThreads(Math.max(1, ORIGINAL_BLAS_THREADS / s.capacity()));
+    }
+
+    private static final int ORIGINAL_BLAS_THREADS = Matrix.blasThreads();
+
     public ActorSystem<Void> system() {
         return system;
     }
@@ -67,6 +83,9 @@ public final class StreamingTrainer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (ORIGINAL_BLAS_THREADS > 0) {
+            Matrix.setBlasThreads(ORIGINAL_BLAS_THREADS);
+        }
         system.terminate();
         try {
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -183,6 +183,27 @@ class PipelineTest {
     }
 
     @Test
+    void everyMessageCanCrossANodeBoundary() throws Exception {
+        // serialize-messages: each message between the actors goes through Kryo, as it would between nodes.
+        ActorTestKit serializing = ActorTestKit.create("serializing", com.typesafe.config.ConfigFactory.parseString(
+                "pekko.actor.serialize-messages = on").withFallback(com.typesafe.config.ConfigFactory.load()));
+        try {
+            ModelConfig c = config(Family.VDL, 1);
+            Dataset train = data("train", 1200, 64, 16);
+            List<Weights> updates = Collections.synchronizedList(new ArrayList<>());
+            CompletableFuture<RunOutcome> outcome = new CompletableFuture<>();
+            serializing.spawn(TrainingRun.create(new TrainingRun.Parts(new RunSettings(c, 2, 1, 0, null),
+                    SparseAutoencoder.initialise(c), train, data("val", 100, 64, 17), null, RunListener.NONE,
+                    updates::add, InferenceWorker.BeforeInference.NONE), new CompletableFuture<>(), outcome));
+            RunOutcome o = outcome.get(120, TimeUnit.SECONDS);
+            assertEquals(RunOutcome.Status.COMPLETED, o.status(), o.message());
+            assertAppliedOnceInOrder(o, 24);
+        } finally {
+            serializing.shutdownTestKit();
+        }
+    }
+
+    @Test
     void aRunStoppedMidwayAndResumedFromItsSnapshotEqualsAnUninterruptedRun(@TempDir Path dir) throws Exception {
         ModelConfig c = config(Family.VDL, 2);
         Dataset train = data("train", 1200, 64, 7);

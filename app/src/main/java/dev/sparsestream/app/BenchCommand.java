@@ -40,6 +40,17 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Data folder (default $SPARSE_STREAM_DATA or ./data).")
     Path dataDir;
 
+    @Option(names = "--pipeline", description = {"Instead: one MNIST epoch (validation included) of --model through the",
+            "core's sequential trainer, the streaming pipeline with K = 0 and 1 worker, and the pipeline with K = 1",
+            "and 2 workers, --rounds times in turn; prints each epoch and the medians and paired ratios."})
+    boolean pipeline;
+
+    @Option(names = "--model", defaultValue = "VDL", description = "Model for --pipeline (default VDL).")
+    String model;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "Rounds for --pipeline (default 3).")
+    int rounds;
+
     private static final int N = 250;
     private static final int STEPS = 20;
 
@@ -47,6 +58,9 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         System.out.printf("sparse-stream bench: %d cores, OpenBLAS via ND4J %s backend, %d repetitions%n",
                 Runtime.getRuntime().availableProcessors(), Matrix.CPU_BACKEND ? "CPU" : "device", reps);
+        if (pipeline) {
+            return new PipelineBench(dataDir, Family.parse(model), rounds).run();
+        }
         Random rng = new Random(7);
         Matrix y = Matrix.uniform(N, 784, 1.0, rng);
         Matrix zE = Matrix.uniform(N, 128, 0.3, rng);
@@ -160,7 +174,7 @@ final class BenchCommand implements Callable<Integer> {
         return (System.nanoTime() - t0) / 1e6;
     }
 
-    private static double median(double[] values) {
+    static double median(double[] values) {
         double[] t = values.clone();
         Arrays.sort(t);
         int k = t.length;

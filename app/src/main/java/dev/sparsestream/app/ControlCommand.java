@@ -52,8 +52,8 @@ final class ControlCommand implements Runnable {
 
     /** The run folder option shared by the three actions. */
     static final class RunOption {
-        @Option(names = "--run", required = true, paramLabel = "DIR",
-                description = "The running job's folder (the one given to train --out).")
+        @Option(names = "--run", defaultValue = "runs/latest", paramLabel = "DIR",
+                description = "The running job's folder, the one given to train --out (default runs/latest, train's default).")
         Path dir;
     }
 
@@ -84,33 +84,37 @@ final class ControlCommand implements Runnable {
         }
     }
 
-    @Command(name = "snapshot", mixinStandardHelpOptions = true,
-            description = "Write a snapshot of the model now; prints where it was written.")
-    static final class Snapshot implements Callable<Integer> {
+    /** An action without a body: POST to {@link #path()}. */
+    abstract static class PlainAction implements Callable<Integer> {
         @Spec
         CommandLine.Model.CommandSpec spec;
 
         @Mixin
         RunOption run;
 
+        abstract String path();
+
         @Override
         public Integer call() {
-            return post(spec, run.dir, "/api/snapshot", "");
+            return post(spec, run.dir, path(), "");
+        }
+    }
+
+    @Command(name = "snapshot", mixinStandardHelpOptions = true,
+            description = "Write a snapshot of the model now; prints where it was written.")
+    static final class Snapshot extends PlainAction {
+        @Override
+        String path() {
+            return "/api/snapshot";
         }
     }
 
     @Command(name = "stop", mixinStandardHelpOptions = true,
             description = "Stop gracefully: no new batches, a snapshot once the batches in flight are applied, then exit.")
-    static final class Stop implements Callable<Integer> {
-        @Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Mixin
-        RunOption run;
-
+    static final class Stop extends PlainAction {
         @Override
-        public Integer call() {
-            return post(spec, run.dir, "/api/stop", "");
+        String path() {
+            return "/api/stop";
         }
     }
 

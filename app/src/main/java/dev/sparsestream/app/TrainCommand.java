@@ -91,8 +91,12 @@ final class TrainCommand implements Callable<Integer> {
     int snapshotEvery;
 
     @Option(names = "--resume", paramLabel = "DIR",
-            description = "Continue the run in DIR from its snapshot (its configuration; other options except the run's own are ignored).")
+            description = {"Continue the run in DIR from its latest snapshot, with its configuration; --epochs N trains",
+                    "it to N epochs in all. The workers, staleness, snapshot and endpoint options may differ."})
     Path resume;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--http-host", defaultValue = "127.0.0.1", description = "Control endpoint interface (default 127.0.0.1).")
     String httpHost;
@@ -116,15 +120,27 @@ final class TrainCommand implements Callable<Integer> {
         ModelConfig config;
         SparseAutoencoder start;
         if (resume != null) {
+            refuseOptionsThatChangeTheRun();
             snapshot = SnapshotFiles.readLatest(resume);
-            config = ModelStore.json().readValue(snapshot.configJson(), ModelConfig.class);
+            ModelConfig saved = ModelStore.json().readValue(snapshot.configJson(), ModelConfig.class);
+            config = saved;
+            if (hyper.epochs != null) {
+                int done = snapshot.monitor().epochs().size();
+                if (hyper.epochs <= done) {
+                    throw new IllegalArgumentException("--epochs " + hyper.epochs + ": the run in " + resume
+                            + " has already trained " + done + " epoch(s); give a larger number to train more");
+                }
+                ModelConfig.Builder more = saved.toBuilder();
+                more.epochs = hyper.epochs;
+                config = more.build();
+            }
             out = resume;
             start = SparseAutoencoder.initialise(config);
             RunData previous = RunData.read(resume.resolve(RunData.FILE));
-            if (RunData.COMPLETED.equals(previous.status())) {
+            if (RunData.COMPLETED.equals(previous.status()) && config.epochs() <= saved.epochs()) {
                 throw new IllegalArgumentException("the run in " + resume + " is already complete (" + previous.message()
-                        + "); its best model is in " + resume.resolve("model")
-                        + ": start a new run from it with --init-from " + resume.resolve("model"));
+                        + "); train it further with --resume " + resume + " --epochs N (N > " + saved.epochs()
+                        + "), or start a new run from its best model with --init-from " + resume.resolve("model"));
             }
             if (trainSamples != null && !trainSamples.equals(previous.trainSamples())) {
                 throw new IllegalArgumentException("--train-samples " + trainSamples + " differs from the run's "
@@ -230,6 +246,22 @@ final class TrainCommand implements Callable<Integer> {
                 result.bestEpoch(), result.test().psnr(), 100 * result.test().sparsity(), out.resolve("model"),
                 out.resolve("report.json"));
         return 0;
+    }
+
+    /** Options a resumed run takes (the rest of its configuration is the snapshot's). */
+    private static final java.util.Set<String> RESUME_OPTIONS = java.util.Set.of("--resume", "--epochs",
+            "--train-samples", "--data-dir", "--no-progress", "--workers", "--max-staleness", "--snapshot-every",
+            "--http-host", "--http-port", "--no-control");
+
+    private void refuseOptionsThatChangeTheRun() {
+        List<String> refused = spec.commandLine().getParseResult().matchedOptions().stream()
+                .map(o -> o.longestName()).filter(name -> !RESUME_OPTIONS.contains(name)).distinct().toList();
+        if (!refused.isEmpty()) {
+            throw new IllegalArgumentException(String.join(", ", refused) + " cannot be given with --resume: a resumed "
+                    + "run continues with its own configuration (change lambda of a running job with "
+                    + "'sparse-stream control lambda'); allowed with --resume: " + String.join(" ", RESUME_OPTIONS.stream()
+                    .sorted().toList()));
+        }
     }
 
     /**

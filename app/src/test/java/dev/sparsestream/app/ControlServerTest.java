@@ -411,10 +411,11 @@ class ControlServerTest {
     }
 
     @Test
-    void controlNeedsRun() {
+    void controlDefaultsToTrainsDefaultRunFolder() {
+        // No job runs in runs/latest here (the module's folder): the default is named in the error.
         Cli r = cli("control", "stop");
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("Missing required option: '--run=DIR'"), r.err());
+        assertTrue(r.err().contains("runs/latest") && r.err().contains("not running"), r.err());
         Cli none = cli("control");
         assertEquals(2, none.code());
         assertTrue(none.err().contains("Missing subcommand"), none.err());

@@ -183,6 +183,25 @@ public final class Matrix {
         }
     }
 
+    /** @return how many threads OpenBLAS uses for one product (1 on the device backend) */
+    public static int blasThreads() {
+        return CPU_BACKEND ? openblas.blas_get_num_threads() : 1;
+    }
+
+    /**
+     * Sets how many threads OpenBLAS uses for one product, process-wide. Several threads calling products
+     * at once (parallel inference workers) each want a share of the cores, not all of them: OpenBLAS's
+     * threaded products from different callers queue for one thread pool.
+     */
+    public static void setBlasThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("BLAS threads must be >= 1, got " + threads);
+        }
+        if (CPU_BACKEND) {
+            openblas.blas_set_num_threads(threads);
+        }
+    }
+
     /** C[0:m] = alpha op(A)[0:m] op(B) + beta C[0:m], shapes already checked; m < rows only without transA. */
     private static void product(Matrix a, boolean transA, Matrix b, boolean transB, Matrix c, float alpha, float beta,
                                 int m) {
