@@ -43,6 +43,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.SinkQueueWithCancel;
 import org.apache.pekko.stream.javadsl.Source;
@@ -154,7 +155,8 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
             nextApply = resume.nextSeq();
             monitor.tell(new MonitorCommand.Restore(resume.monitor()));
         }
-        queue = source.runWith(Sink.queue(), ctx.getSystem());
+        // A one-element input buffer: the source makes a batch only when the learner is about to need it.
+        queue = source.runWith(Sink.<Batch>queue().withAttributes(Attributes.inputBuffer(1, 1)), ctx.getSystem());
         pull();
     }
 

@@ -1,0 +1,106 @@
+package dev.sparsestream.actors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sparsestream.core.data.Dataset;
+import dev.sparsestream.core.model.Family;
+import dev.sparsestream.core.model.ModelConfig;
+import dev.sparsestream.core.model.SparseAutoencoder;
+import dev.sparsestream.protocol.Batch;
+import dev.sparsestream.protocol.LearnerCommand;
+import dev.sparsestream.protocol.MonitorCommand;
+import dev.sparsestream.protocol.WorkerCommand;
+import dev.sparsestream.streams.BatchSource;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.stream.javadsl.Source;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** The learner alone, with probes for its worker and monitor: backpressure and the staleness guard. */
+class LearnerTest {
+    static final ActorTestKit testKit = ActorTestKit.create();
+
+    @AfterAll
+    static void shutdown() {
+        testKit.shutdownTestKit();
+    }
+
+    record Setup(ActorRef<LearnerCommand> learner, TestProbe<WorkerCommand> worker, TestProbe<MonitorCommand> monitor,
+                 AtomicLong produced, ModelConfig config) {
+    }
+
+    /** A learner over a practically endless stream (1000 epochs), one probe worker, K as given. */
+    static Setup start(int maxStaleness) {
+        ModelConfig c = PipelineTest.config(Family.VDL, 1000);
+        Dataset train = PipelineTest.data("train", 1200, 64, 21);
+        AtomicLong produced = new AtomicLong();
+        Source<Batch, NotUsed> source = BatchSource.of(train, c.batchSize(), c.seed(), 0, c.epochs()).map(b -> {
+            produced.incrementAndGet();
+            return b;
+        });
+        TestProbe<WorkerCommand> worker = testKit.createTestProbe();
+        TestProbe<MonitorCommand> monitor = testKit.createTestProbe();
+        ActorRef<LearnerCommand> learner = testKit.spawn(Learner.create(new RunSettings(c, 1, maxStaleness, 0, null),
+                SparseAutoencoder.initialise(c), source, monitor.getRef(), null, Learner.UpdateListener.NONE,
+                new CompletableFuture<>()));
+        learner.tell(new LearnerCommand.WorkerReady(worker.getRef()));
+        worker.expectMessageClass(WorkerCommand.UpdateWeights.class);
+        return new Setup(learner, worker, monitor, produced, c);
+    }
+
+    static LearnerCommand.CodesComputed zeroCodes(WorkerCommand.InferBatch m, long claimedVersion,
+                                                  ActorRef<WorkerCommand> worker, int codeDim) {
+        return new LearnerCommand.CodesComputed(m.batch().seq(), claimedVersion, m.batch().rows(), codeDim,
+                new float[m.batch().rows() * codeDim], 1, 1, worker);
+    }
+
+    @Test
+    void aSlowLearnerSlowsTheSource() {
+        Setup s = start(0);
+        for (int k = 0; k < 20; k++) { // within the first epoch of 24 (no validation pause)
+            WorkerCommand.InferBatch m = s.worker().expectMessageClass(WorkerCommand.InferBatch.class);
+            assertEquals(k, m.batch().seq());
+            // While the worker holds its batch, nothing more is asked of the source than one batch in
+            // flight, one waiting and the stream's one-element buffer (of a stream 24,000 batches long).
+            s.worker().expectNoMessage(Duration.ofMillis(k == 0 ? 200 : 5));
+            assertTrue(s.produced().get() <= k + 3, "after " + k + " applied batches the source made "
+                    + s.produced().get());
+            s.learner().tell(zeroCodes(m, m.weightsVersion(), s.worker().getRef(), s.config().codeDim()));
+            s.worker().expectMessageClass(WorkerCommand.UpdateWeights.class);
+        }
+    }
+
+    @Test
+    void codesOlderThanKVersionsAreNeverApplied() {
+        Setup s = start(0);
+        WorkerCommand.InferBatch first = s.worker().expectMessageClass(WorkerCommand.InferBatch.class);
+        s.learner().tell(zeroCodes(first, first.weightsVersion(), s.worker().getRef(), s.config().codeDim()));
+        s.worker().expectMessageClass(WorkerCommand.UpdateWeights.class);
+        MonitorCommand.BatchApplied applied = s.monitor().expectMessageClass(MonitorCommand.BatchApplied.class);
+        assertEquals(0, applied.record().seq());
+
+        // Batch 1 answered as if computed with version 0 while the learner is at version 1: K = 0 refuses it
+        // and sends the batch out again with the current weights.
+        WorkerCommand.InferBatch second = s.worker().expectMessageClass(WorkerCommand.InferBatch.class);
+        assertEquals(1, second.batch().seq());
+        assertEquals(1, second.weightsVersion());
+        s.learner().tell(zeroCodes(second, 0, s.worker().getRef(), s.config().codeDim()));
+        WorkerCommand.InferBatch again = s.worker().expectMessageClass(WorkerCommand.InferBatch.class);
+        assertEquals(1, again.batch().seq(), "the same batch, inferred again");
+        assertEquals(1, again.weightsVersion());
+        s.monitor().expectNoMessage(Duration.ofMillis(100));
+
+        s.learner().tell(zeroCodes(again, again.weightsVersion(), s.worker().getRef(), s.config().codeDim()));
+        s.worker().expectMessageClass(WorkerCommand.UpdateWeights.class);
+        MonitorCommand.BatchApplied next = s.monitor().expectMessageClass(MonitorCommand.BatchApplied.class);
+        assertEquals(1, next.record().seq());
+        assertEquals(0, next.record().staleness());
+    }
+}
