@@ -20,7 +20,8 @@ import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * The run's coordinator, the guardian of its actor system: spawns the monitor, the learner (fed by the
- * data-source stream) and the pool of inference workers, and ends the run when the learner stops.
+ * data-source stream) and the pool of inference workers, and ends the run when the learner stops
+ * (its children stop; it stays, idle, until its actor system is terminated by its owner).
  * Workers are restarted when they throw; the learner is not (a failure there fails the run, and the
  * last snapshot stays as it was).
  */
@@ -69,7 +70,10 @@ public final class TrainingRun {
                             outcome.complete(new RunOutcome(RunOutcome.Status.FAILED,
                                     "the learner failed: " + why, null, null, 0));
                         }
-                        return Behaviors.stopped();
+                        // The workers and the monitor go; the guardian stays, so that the actor system (and the
+                        // control endpoint's last answer, to a stop request) lives until its owner closes it.
+                        ctx.getChildren().forEach(ctx::stop);
+                        return Behaviors.empty();
                     })
                     .build();
         });

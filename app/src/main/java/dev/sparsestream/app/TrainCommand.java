@@ -161,6 +161,14 @@ final class TrainCommand implements Callable<Integer> {
             start = init != null ? init.withConfig(config) : SparseAutoencoder.initialise(config);
         }
         RunSettings settings = new RunSettings(config, workers, maxStaleness, snapshotEvery, out);
+        int port = noControl ? 0 : controlPort();
+        try (RunLock lock = RunLock.acquire(out)) {
+            return train(config, settings, start, snapshot, port, t0);
+        }
+    }
+
+    private int train(ModelConfig config, RunSettings settings, SparseAutoencoder start, Snapshot snapshot, int port,
+                      long t0) throws Exception {
         RunData.write(out.resolve(RunData.FILE), new RunData(config.dataset(), trainSamples, RunData.RUNNING, null));
         Path mnistDir = (dataDir != null ? dataDir : MnistData.defaultDataDir()).resolve(MnistData.MNIST_SUBDIR);
         if (!MnistFiles.problems(mnistDir).isEmpty()) {
@@ -174,7 +182,6 @@ final class TrainCommand implements Callable<Integer> {
                 snapshot != null ? snapshot.lambda() : config.lambda(), train.size(), config.dataset(), config.epochs(),
                 config.seed(), workers, maxStaleness, out);
 
-        int port = noControl ? 0 : controlPort();
         Progress progress = new Progress(!noProgress);
         // On Ctrl-C Pekko's shutdown hook stops the learner (last snapshot); this one keeps the JVM up
         // until this thread has written the report and model, so an interrupted run is left complete.
@@ -227,6 +234,14 @@ final class TrainCommand implements Callable<Integer> {
             return 1;
         }
         MonitorState m = outcome.monitor();
+        if (m.epochs().isEmpty()) {
+            // Nothing validated yet: no best model to save or test (the snapshot holds the weights so far).
+            RunData.write(out.resolve(RunData.FILE), new RunData(config.dataset(), trainSamples, RunData.STOPPED,
+                    outcome.message()));
+            System.out.printf("%s after %d batches, before the first epoch ended: no model or report yet; "
+                    + "resume with: sparse-stream train --resume %s%n", outcome.message(), m.batches().size(), out);
+            return 0;
+        }
         SparseAutoencoder best = SparseAutoencoder.initialise(config);
         best.importWeights(m.bestWeights());
         Summary test = new Evaluator(best, config.batchSize()).evaluate(data.test(), FistaParams.of(config));

@@ -19,6 +19,10 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import dev.sparsestream.protocol.Snapshot;
+import dev.sparsestream.protocol.SnapshotFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -124,6 +128,46 @@ class CommandLineTest {
                 "--out", tmp.resolve("zf.npy").toString(), "--fista");
         assertEquals(0, fista.code(), fista.err());
         assertTrue(fista.out().contains("mean FISTA steps"), fista.out());
+    }
+
+    @Test
+    void aRunningJobTakesLambdaAndStopsWithASnapshotThenResumesToTheEnd() throws Exception {
+        Path data = mnistParent();
+        assumeTrue(MnistFiles.problems(data.resolve("mnist")).isEmpty(), "MNIST not fetched");
+        Path runDir = tmp.resolve("live");
+        CommandLine train = Main.commandLine();
+        CompletableFuture<Integer> job = CompletableFuture.supplyAsync(() -> train.execute("train", "--model", "VDL",
+                "--epochs", "500", "--train-samples", "1000", "--data-dir", data.toString(), "--out", runDir.toString(),
+                "--no-progress", "--http-port", "0"));
+        // The job says it is controllable by writing control.json once its endpoint is bound.
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (Files.notExists(runDir.resolve(ControlInfo.INFO_FILE)) && !job.isDone() && System.nanoTime() < deadline) {
+            Thread.sleep(10); // polling a file another thread writes, not synchronising actors
+        }
+        assertTrue(Files.exists(runDir.resolve(ControlInfo.INFO_FILE)), "the job's control endpoint came up");
+        Run lambda = run("control", "lambda", "0.03", "--run", runDir.toString());
+        assertEquals(0, lambda.code(), lambda.err());
+        Run stop = run("control", "stop", "--run", runDir.toString());
+        assertEquals(0, stop.code(), stop.err());
+        assertTrue(stop.out().contains("snapshot"), stop.out());
+        assertEquals(0, job.get(60, TimeUnit.SECONDS));
+        JsonNode runJson = new ObjectMapper().readTree(runDir.resolve("run.json").toFile());
+        assertEquals("stopped", runJson.get("status").asText());
+        assertTrue(Files.notExists(runDir.resolve(ControlInfo.INFO_FILE)), "the endpoint is gone");
+
+        Snapshot snap = SnapshotFiles.readLatest(runDir);
+        int done = snap.monitor().epochs().size();
+        Run resumed = run("train", "--resume", runDir.toString(), "--epochs", String.valueOf(done + 2),
+                "--data-dir", data.toString(), "--no-progress", "--no-control");
+        assertEquals(0, resumed.code(), resumed.err());
+        JsonNode report = new ObjectMapper().readTree(runDir.resolve("report.json").toFile());
+        assertEquals(done + 2, report.get("epochs").size());
+        JsonNode changes = report.get("lambdaChanges");
+        assertEquals(1, changes.size(), changes.toString());
+        assertEquals(0.03, changes.get(0).get("lambda").asDouble(), 1e-12);
+        // Applied from the next batch started: before the stop, or (if none started in between) the first resumed one.
+        assertTrue(changes.get(0).get("fromBatch").asLong() <= snap.nextSeq(), changes.toString());
+        assertEquals("completed", new ObjectMapper().readTree(runDir.resolve("run.json").toFile()).get("status").asText());
     }
 
     @Test
