@@ -124,7 +124,6 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
     private boolean finishing;        // the last snapshot is requested; the outcome follows it
     private RunOutcome.Status finishStatus;
     private String finishMessage;
-    private final List<ActorRef<ControlReply>> stopWaiters = new ArrayList<>();
     private long appliedSinceSnapshot;
     private Path lastSnapshot;
     private long applied;
@@ -364,8 +363,10 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
             m.replyTo().tell(new ControlReply.Accepted("the run is already finishing"));
             return this;
         }
+        // Answered now, not when the run has ended: whoever asked hears back while the run's endpoint is up.
+        m.replyTo().tell(new ControlReply.Accepted("stopping: the batches in flight are applied, then a last snapshot "
+                + (settings.runDir() != null ? "is written to " + settings.runDir() : "is taken") + " and the run ends"));
         stopping = true;
-        stopWaiters.add(m.replyTo());
         pending.clear();
         finishMessage = "stopped (" + m.reason() + ")";
         return maybeFinished();
@@ -377,7 +378,7 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
             return this;
         }
         if (stopping && inFlight.isEmpty()) {
-            finish(RunOutcome.Status.STOPPED, finishMessage, finishMessage, List.copyOf(stopWaiters));
+            finish(RunOutcome.Status.STOPPED, finishMessage, finishMessage, List.of());
         } else if (sourceDone && pending.isEmpty() && inFlight.isEmpty() && done.isEmpty()) {
             finish(RunOutcome.Status.COMPLETED, "completed: the data ended", "end of data", List.of());
         }
@@ -390,7 +391,6 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
         stopping = true;
         finishStatus = status;
         finishMessage = message;
-        stopWaiters.clear();
         requestSnapshot(reason, replyTo, true);
     }
 

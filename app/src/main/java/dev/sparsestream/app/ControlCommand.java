@@ -110,11 +110,44 @@ final class ControlCommand implements Runnable {
     }
 
     @Command(name = "stop", mixinStandardHelpOptions = true,
-            description = "Stop gracefully: no new batches, a snapshot once the batches in flight are applied, then exit.")
+            description = {"Stop gracefully: no new batches, a snapshot once the batches in flight are applied, then exit.",
+                    "Waits (at most --wait seconds) until the job has ended."})
     static final class Stop extends PlainAction {
+        @Option(names = "--wait", defaultValue = "600", paramLabel = "SECONDS",
+                description = "How long to wait for the job to end (default 600; 0: do not wait).")
+        long waitSeconds;
+
         @Override
         String path() {
             return "/api/stop";
+        }
+
+        @Override
+        public Integer call() {
+            int code = super.call();
+            if (code != DONE || waitSeconds <= 0) {
+                return code;
+            }
+            // The job removes control.json as it ends, after its last snapshot.
+            Path info = run.dir.resolve(ControlInfo.INFO_FILE);
+            long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
+            try {
+                while (Files.exists(info) && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return FAILED;
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            if (Files.exists(info)) {
+                out.println("the job is still stopping after " + waitSeconds + " s");
+                out.flush();
+                return FAILED;
+            }
+            out.println("the job has stopped; resume with: sparse-stream train --resume " + run.dir);
+            out.flush();
+            return DONE;
         }
     }
 

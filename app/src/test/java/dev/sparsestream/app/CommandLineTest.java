@@ -136,6 +136,8 @@ class CommandLineTest {
         assumeTrue(MnistFiles.problems(data.resolve("mnist")).isEmpty(), "MNIST not fetched");
         Path runDir = tmp.resolve("live");
         CommandLine train = Main.commandLine();
+        StringWriter trainErr = new StringWriter();
+        train.setErr(new PrintWriter(trainErr, true));
         CompletableFuture<Integer> job = CompletableFuture.supplyAsync(() -> train.execute("train", "--model", "VDL",
                 "--epochs", "500", "--train-samples", "1000", "--data-dir", data.toString(), "--out", runDir.toString(),
                 "--no-progress", "--http-port", "0"));
@@ -150,9 +152,9 @@ class CommandLineTest {
         Run stop = run("control", "stop", "--run", runDir.toString());
         assertEquals(0, stop.code(), stop.err());
         assertTrue(stop.out().contains("snapshot"), stop.out());
-        assertEquals(0, job.get(60, TimeUnit.SECONDS));
+        assertEquals(0, job.get(60, TimeUnit.SECONDS), trainErr.toString());
         JsonNode runJson = new ObjectMapper().readTree(runDir.resolve("run.json").toFile());
-        assertEquals("stopped", runJson.get("status").asText());
+        assertEquals("stopped", runJson.get("status").asText(), runJson.toString());
         assertTrue(Files.notExists(runDir.resolve(ControlInfo.INFO_FILE)), "the endpoint is gone");
 
         Snapshot snap = SnapshotFiles.readLatest(runDir);
@@ -161,13 +163,14 @@ class CommandLineTest {
                 "--data-dir", data.toString(), "--no-progress", "--no-control");
         assertEquals(0, resumed.code(), resumed.err());
         JsonNode report = new ObjectMapper().readTree(runDir.resolve("report.json").toFile());
-        assertEquals(done + 2, report.get("epochs").size());
+        assertEquals(done + 2, report.get("epochs").size(), "stopped after " + done + " epochs: " + resumed.out());
         JsonNode changes = report.get("lambdaChanges");
         assertEquals(1, changes.size(), changes.toString());
-        assertEquals(0.03, changes.get(0).get("lambda").asDouble(), 1e-12);
+        assertEquals(0.03, changes.get(0).get("lambda").asDouble(), 1e-12, changes.toString());
         // Applied from the next batch started: before the stop, or (if none started in between) the first resumed one.
         assertTrue(changes.get(0).get("fromBatch").asLong() <= snap.nextSeq(), changes.toString());
-        assertEquals("completed", new ObjectMapper().readTree(runDir.resolve("run.json").toFile()).get("status").asText());
+        JsonNode end = new ObjectMapper().readTree(runDir.resolve("run.json").toFile());
+        assertEquals("completed", end.get("status").asText(), end.toString());
     }
 
     @Test

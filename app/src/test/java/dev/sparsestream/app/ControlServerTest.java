@@ -386,11 +386,22 @@ class ControlServerTest {
         assertEquals(0, r.code(), r.err());
         assertEquals("snapshot in runs/x/snapshots/7", r.out().strip());
 
-        f = cliAsync("control", "stop", "--run", runDir.toString());
+        f = cliAsync("control", "stop", "--run", runDir.toString(), "--wait", "0");
         learner.expectMessageClass(LearnerCommand.Stop.class).replyTo().tell(new ControlReply.Accepted("stopping"));
         r = f.get(30, TimeUnit.SECONDS);
         assertEquals(0, r.code(), r.err());
         assertEquals("stopping", r.out().strip());
+    }
+
+    @Test
+    void controlStopWaitsUntilTheJobHasEnded() throws Exception {
+        CompletableFuture<Cli> f = cliAsync("control", "stop", "--run", runDir.toString());
+        learner.expectMessageClass(LearnerCommand.Stop.class).replyTo().tell(new ControlReply.Accepted("stopping"));
+        assertFalse(f.isDone() && f.get().code() != 0, "still waiting for the job to end");
+        server.close(); // the job ends: its endpoint goes and control.json with it
+        Cli r = f.get(30, TimeUnit.SECONDS);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("stopping") && r.out().contains("has stopped"), r.out());
     }
 
     @Test
