@@ -60,9 +60,6 @@ public final class StreamingTrainer implements AutoCloseable {
      * single-threaded, then runs in parallel too).
      */
     private static void shareBlasThreads(RunSettings s) {
-        if (ORIGINAL_BLAS_THREADS <= 0) {
-            return;
-        }
         Matrix.setBlasThreads(Math.max(1, ORIGINAL_BLAS_THREADS / s.capacity()));
     }
 
@@ -83,9 +80,7 @@ public final class StreamingTrainer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (ORIGINAL_BLAS_THREADS > 0) {
-            Matrix.setBlasThreads(ORIGINAL_BLAS_THREADS);
-        }
+        Matrix.setBlasThreads(ORIGINAL_BLAS_THREADS);
         system.terminate();
         try {
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
