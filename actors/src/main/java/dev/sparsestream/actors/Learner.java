@@ -1,6 +1,7 @@
 package dev.sparsestream.actors;
 
 import dev.sparsestream.core.inference.FistaParams;
+import dev.sparsestream.core.metrics.ComponentUsage;
 import dev.sparsestream.core.model.ModelStore;
 import dev.sparsestream.core.model.SparseAutoencoder;
 import dev.sparsestream.core.model.Weights;
@@ -11,9 +12,13 @@ import dev.sparsestream.protocol.Batch;
 import dev.sparsestream.protocol.BatchRecord;
 import dev.sparsestream.protocol.ControlReply;
 import dev.sparsestream.protocol.LambdaChange;
+import dev.sparsestream.protocol.LearnerStatus;
 import dev.sparsestream.protocol.LearnerCommand;
 import dev.sparsestream.protocol.LearnerCommand.CodesComputed;
 import dev.sparsestream.protocol.LearnerCommand.EpochValidated;
+import dev.sparsestream.protocol.LearnerCommand.GetStatus;
+import dev.sparsestream.protocol.LearnerCommand.Pause;
+import dev.sparsestream.protocol.LearnerCommand.Resume;
 import dev.sparsestream.protocol.LearnerCommand.SetLambda;
 import dev.sparsestream.protocol.LearnerCommand.Stop;
 import dev.sparsestream.protocol.LearnerCommand.TakeSnapshot;
@@ -92,6 +97,8 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
     }
 
     private static final Duration MONITOR_TIMEOUT = Duration.ofMinutes(10);
+    /** Component usage is counted over this many of the latest batches (5,000 samples at n = 250). */
+    static final int USAGE_WINDOW = 20;
 
     private final RunSettings settings;
     private final SparseAutoencoder model;
@@ -109,6 +116,7 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
     private final Map<Long, InFlight> inFlight = new HashMap<>();
     private final TreeMap<Long, Completed> done = new TreeMap<>(); // by seq, waiting for their turn
     private final List<LambdaChange> lambdaHistory = new ArrayList<>();
+    private final ComponentUsage usage;
 
     private FistaParams params;
     private boolean lambdaChanged;
@@ -121,11 +129,15 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
     private boolean sourceDone;
     private boolean awaitingValidation;
     private boolean stopping;         // no new dispatches
+    private boolean paused;           // no new dispatches until resumed
+    private long pausedAt;            // System.nanoTime() when paused
     private boolean finishing;        // the last snapshot is requested; the outcome follows it
     private RunOutcome.Status finishStatus;
     private String finishMessage;
     private long appliedSinceSnapshot;
     private Path lastSnapshot;
+    private long lastSnapshotMillis;
+    private String lastSnapshotReason;
     private long applied;
 
     private Learner(ActorContext<LearnerCommand> ctx, RunSettings settings, SparseAutoencoder model,
@@ -141,6 +153,7 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
         step = new TrainingStep(model, n);
         y = Matrix.zeros(n, settings.config().dataDim());
         z = Matrix.zeros(n, settings.config().codeDim());
+        usage = new ComponentUsage(settings.config().codeDim(), USAGE_WINDOW);
         params = FistaParams.of(settings.config());
         if (resume != null) {
             model.importWeights(resume.weights());
@@ -173,6 +186,9 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
                 .onMessage(SetLambda.class, this::onSetLambda)
                 .onMessage(TakeSnapshot.class, this::onTakeSnapshot)
                 .onMessage(Stop.class, this::onStop)
+                .onMessage(Pause.class, this::onPause)
+                .onMessage(Resume.class, this::onResume)
+                .onMessage(GetStatus.class, this::onGetStatus)
                 .onMessage(MonitorStateReady.class, this::onMonitorState)
                 .build();
     }
@@ -229,7 +245,7 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
 
     private void dispatch() {
         while (!pending.isEmpty() && !idle.isEmpty() && inFlight.size() < settings.capacity() && !awaitingValidation
-                && !stopping) {
+                && !stopping && !paused) {
             var worker = idle.keySet().iterator().next();
             idle.remove(worker);
             Batch b = pending.pollFirst();
@@ -283,6 +299,7 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
             }
             y.data().put(0, b.data());
             z.data().put(0, c.codes());
+            usage.add(z, c.rows());
             BatchMetrics metrics = step.learn(y, z, c.meanSteps(), c.iterations(), f.params());
             if (!metrics.energy().isFinite()) {
                 return fail("the energy became " + metrics.energy().total() + " at epoch " + b.epoch() + ", batch "
@@ -320,7 +337,7 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
 
     private Behavior<LearnerCommand> onEpochValidated(EpochValidated m) {
         awaitingValidation = false;
-        epochStart = System.nanoTime(); // the next epoch's first batch is dispatched from here on
+        epochStart = paused ? pausedAt : System.nanoTime(); // the next epoch's first batch can start from here on
         if (m.stop()) {
             finish(RunOutcome.Status.COMPLETED, "completed after epoch " + m.epoch(), "end of epoch " + m.epoch(),
                     List.of());
@@ -372,6 +389,40 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
         return maybeFinished();
     }
 
+    private Behavior<LearnerCommand> onPause(Pause m) {
+        if (paused) {
+            m.replyTo().tell(new ControlReply.Accepted("already paused"));
+            return this;
+        }
+        paused = true;
+        pausedAt = System.nanoTime();
+        m.replyTo().tell(new ControlReply.Accepted("paused: the " + inFlight.size() + " batch(es) in flight are applied, "
+                + "no new batch starts until resumed"));
+        return this;
+    }
+
+    private Behavior<LearnerCommand> onResume(Resume m) {
+        if (!paused) {
+            m.replyTo().tell(new ControlReply.Accepted("not paused"));
+            return this;
+        }
+        paused = false;
+        // The pause does not count towards the epoch's time.
+        epochStart += System.nanoTime() - pausedAt;
+        m.replyTo().tell(new ControlReply.Accepted("resumed at batch " + nextApply));
+        Behavior<LearnerCommand> next = applyReady();
+        dispatch();
+        pull();
+        return next;
+    }
+
+    private Behavior<LearnerCommand> onGetStatus(GetStatus m) {
+        m.replyTo().tell(new LearnerStatus(version, nextApply, params.lambda(), paused, stopping, inFlight.size(),
+                idle.size() + assigned.size(), lastSnapshotMillis, lastSnapshotReason, (int) usage.samples(),
+                usage.fractions(), currentWeights()));
+        return this;
+    }
+
     /** Finishes once there is nothing left to do: stopped with nothing in flight, or the source ended. */
     private Behavior<LearnerCommand> maybeFinished() {
         if (finishing || awaitingValidation) {
@@ -421,6 +472,8 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
                     p.lambda(), p.lambdaHistory(), p.nextSeq(), m.state(), p.createdEpochMillis(), p.reason());
             try {
                 lastSnapshot = SnapshotFiles.write(settings.runDir(), s);
+                lastSnapshotMillis = s.createdEpochMillis();
+                lastSnapshotReason = s.reason();
                 written = lastSnapshot.toString();
             } catch (Exception e) {
                 error = "could not write the snapshot: " + e.getMessage();

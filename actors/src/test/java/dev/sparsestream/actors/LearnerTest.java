@@ -8,6 +8,8 @@ import dev.sparsestream.core.model.Family;
 import dev.sparsestream.core.model.ModelConfig;
 import dev.sparsestream.core.model.SparseAutoencoder;
 import dev.sparsestream.protocol.Batch;
+import dev.sparsestream.protocol.ControlReply;
+import dev.sparsestream.protocol.LearnerStatus;
 import dev.sparsestream.protocol.LearnerCommand;
 import dev.sparsestream.protocol.MonitorCommand;
 import dev.sparsestream.protocol.WorkerCommand;
@@ -102,5 +104,55 @@ class LearnerTest {
         MonitorCommand.BatchApplied next = s.monitor().expectMessageClass(MonitorCommand.BatchApplied.class);
         assertEquals(1, next.record().seq());
         assertEquals(0, next.record().staleness());
+    }
+
+    @Test
+    void pausedLearnerAppliesWhatIsInFlightStartsNothingAndResumes() {
+        Setup s = start(0);
+        TestProbe<ControlReply> control = testKit.createTestProbe();
+        TestProbe<LearnerStatus> status = testKit.createTestProbe();
+        WorkerCommand.InferBatch first = s.worker().expectMessageClass(WorkerCommand.InferBatch.class);
+
+        s.learner().tell(new LearnerCommand.Pause(control.getRef()));
+        assertTrue(control.expectMessageClass(ControlReply.Accepted.class).message().startsWith("paused"));
+        s.learner().tell(new LearnerCommand.Pause(control.getRef()));
+        assertEquals("already paused", control.expectMessageClass(ControlReply.Accepted.class).message());
+
+        // The batch in flight is applied: codes using the even components, every other sample.
+        int l = s.config().codeDim();
+        int rows = first.batch().rows();
+        float[] codes = new float[rows * l];
+        for (int i = 0; i < rows; i += 2) {
+            for (int j = 0; j < l; j += 2) {
+                codes[i * l + j] = 0.5f;
+            }
+        }
+        s.learner().tell(new LearnerCommand.CodesComputed(first.batch().seq(), first.weightsVersion(), rows, l, codes, 1, 1,
+                s.worker().getRef()));
+        s.worker().expectMessageClass(WorkerCommand.UpdateWeights.class);
+        s.monitor().expectMessageClass(MonitorCommand.BatchApplied.class);
+        s.worker().expectNoMessage(Duration.ofMillis(300)); // paused: no new batch
+
+        s.learner().tell(new LearnerCommand.GetStatus(status.getRef()));
+        LearnerStatus st = status.expectMessageClass(LearnerStatus.class);
+        assertTrue(st.paused());
+        assertEquals(1, st.nextSeq());
+        assertEquals(1, st.weightsVersion());
+        assertEquals(1, st.weights().version());
+        assertEquals(0, st.inFlight());
+        assertEquals(1, st.workers());
+        assertEquals(rows, st.usageSamples());
+        float used = (float) ((rows + 1) / 2) / rows;
+        for (int j = 0; j < l; j++) {
+            assertEquals(j % 2 == 0 ? used : 0f, st.componentUsage()[j], 1e-6f, "component " + j);
+        }
+
+        s.learner().tell(new LearnerCommand.Resume(control.getRef()));
+        assertEquals("resumed at batch 1", control.expectMessageClass(ControlReply.Accepted.class).message());
+        assertEquals(1, s.worker().expectMessageClass(WorkerCommand.InferBatch.class).batch().seq());
+        s.learner().tell(new LearnerCommand.Resume(control.getRef()));
+        assertEquals("not paused", control.expectMessageClass(ControlReply.Accepted.class).message());
+        s.learner().tell(new LearnerCommand.GetStatus(status.getRef()));
+        assertTrue(!status.expectMessageClass(LearnerStatus.class).paused());
     }
 }

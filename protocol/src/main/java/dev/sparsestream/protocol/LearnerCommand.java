@@ -5,7 +5,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 /** What the learner is told by workers, the monitor and the run's controls. */
 public sealed interface LearnerCommand permits LearnerCommand.WorkerReady, LearnerCommand.CodesComputed,
         LearnerCommand.EpochValidated, LearnerCommand.SetLambda, LearnerCommand.TakeSnapshot, LearnerCommand.Stop,
-        LearnerCommand.Local {
+        LearnerCommand.Pause, LearnerCommand.Resume, LearnerCommand.GetStatus, LearnerCommand.Local {
 
     /** A worker (re)started and holds no weights; any batch it was given is lost and must be retried. */
     record WorkerReady(ActorRef<WorkerCommand> worker) implements LearnerCommand {
@@ -41,5 +41,21 @@ public sealed interface LearnerCommand permits LearnerCommand.WorkerReady, Learn
 
     /** Stops gracefully: no new batches, a snapshot once the batches in flight are applied, then stop. */
     record Stop(String reason, ActorRef<ControlReply> replyTo) implements LearnerCommand {
+    }
+
+    /**
+     * Stops taking batches from the stream: the batches in flight are applied, no new one starts until
+     * {@link Resume}. Lambda, snapshots and stop still work while paused; paused time is not counted in
+     * the epoch's seconds.
+     */
+    record Pause(ActorRef<ControlReply> replyTo) implements LearnerCommand {
+    }
+
+    /** Takes batches from the stream again after {@link Pause}. */
+    record Resume(ActorRef<ControlReply> replyTo) implements LearnerCommand {
+    }
+
+    /** Asks for the learner's {@link LearnerStatus} (the dashboard polls it). */
+    record GetStatus(ActorRef<LearnerStatus> replyTo) implements LearnerCommand {
     }
 }

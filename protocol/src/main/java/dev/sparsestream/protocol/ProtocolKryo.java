@@ -51,11 +51,11 @@ import org.apache.pekko.actor.typed.ActorSystem;
  *       <td>the ActorRefResolver string form</td></tr>
  *   <tr><td>30-37</td><td>core: FistaParams, Weights, Energy, CodeStats, BatchMetrics, Summary, EpochReport,
  *       AdamOptimizer.State</td><td>record</td></tr>
- *   <tr><td>50-54</td><td>Batch, BatchRecord, LambdaChange, MonitorState, Snapshot</td><td>record</td></tr>
+ *   <tr><td>50-55</td><td>Batch, BatchRecord, LambdaChange, MonitorState, Snapshot, LearnerStatus</td><td>record</td></tr>
  *   <tr><td>60-61</td><td>ControlReply: Accepted, Rejected</td><td>record</td></tr>
  *   <tr><td>70-71</td><td>WorkerCommand: UpdateWeights, InferBatch</td><td>record</td></tr>
- *   <tr><td>80-85</td><td>LearnerCommand: WorkerReady, CodesComputed, EpochValidated, SetLambda, TakeSnapshot,
- *       Stop</td><td>record</td></tr>
+ *   <tr><td>80-88</td><td>LearnerCommand: WorkerReady, CodesComputed, EpochValidated, SetLambda, TakeSnapshot,
+ *       Stop, Pause, Resume, GetStatus</td><td>record</td></tr>
  *   <tr><td>90-94</td><td>MonitorCommand: BatchApplied, LambdaChanged, EpochFinished, GetState, Restore</td>
  *       <td>record</td></tr>
  * </table>
@@ -76,7 +76,7 @@ public final class ProtocolKryo {
      * refuses messages of another version, so nodes of different builds fail loudly instead of misreading
      * each other; the cluster is to compare it when nodes join.
      */
-    public static final int PROTOCOL_VERSION = 1;
+    public static final int PROTOCOL_VERSION = 2;
 
     private static final Map<Integer, Class<?>> REGISTRATIONS = table();
 
@@ -124,6 +124,7 @@ public final class ProtocolKryo {
         t.put(52, LambdaChange.class);
         t.put(53, MonitorState.class);
         t.put(54, Snapshot.class);
+        t.put(55, LearnerStatus.class);
 
         t.put(60, ControlReply.Accepted.class);
         t.put(61, ControlReply.Rejected.class);
@@ -137,6 +138,9 @@ public final class ProtocolKryo {
         t.put(83, LearnerCommand.SetLambda.class);
         t.put(84, LearnerCommand.TakeSnapshot.class);
         t.put(85, LearnerCommand.Stop.class);
+        t.put(86, LearnerCommand.Pause.class);
+        t.put(87, LearnerCommand.Resume.class);
+        t.put(88, LearnerCommand.GetStatus.class);
 
         t.put(90, MonitorCommand.BatchApplied.class);
         t.put(91, MonitorCommand.LambdaChanged.class);

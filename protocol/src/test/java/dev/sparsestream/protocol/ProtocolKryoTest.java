@@ -91,6 +91,7 @@ class ProtocolKryoTest {
         expected.put(52, LambdaChange.class);
         expected.put(53, MonitorState.class);
         expected.put(54, Snapshot.class);
+        expected.put(55, LearnerStatus.class);
         expected.put(60, ControlReply.Accepted.class);
         expected.put(61, ControlReply.Rejected.class);
         expected.put(70, WorkerCommand.UpdateWeights.class);
@@ -101,6 +102,9 @@ class ProtocolKryoTest {
         expected.put(83, LearnerCommand.SetLambda.class);
         expected.put(84, LearnerCommand.TakeSnapshot.class);
         expected.put(85, LearnerCommand.Stop.class);
+        expected.put(86, LearnerCommand.Pause.class);
+        expected.put(87, LearnerCommand.Resume.class);
+        expected.put(88, LearnerCommand.GetStatus.class);
         expected.put(90, MonitorCommand.BatchApplied.class);
         expected.put(91, MonitorCommand.LambdaChanged.class);
         expected.put(92, MonitorCommand.EpochFinished.class);
@@ -124,7 +128,7 @@ class ProtocolKryoTest {
             collectPermitted(root, messageClasses);
         }
         messageClasses.addAll(List.of(Batch.class, BatchRecord.class, LambdaChange.class, MonitorState.class,
-                Snapshot.class));
+                Snapshot.class, LearnerStatus.class));
         Set<Class<?>> sampled = new HashSet<>();
         messages().forEach(m -> sampled.add(m.getClass()));
         assertEquals(messageClasses, sampled, "every message record needs a sample in Samples.messages");

@@ -66,6 +66,7 @@ final class Samples {
     }
 
     /** Every kind of message, including the standalone records sent as messages or replies. */
+    @SuppressWarnings("unchecked")
     static List<Object> messages(ActorRef<WorkerCommand> worker, ActorRef<LearnerCommand> learner,
                                  ActorRef<ControlReply> control, ActorRef<MonitorState> monitor) {
         return List.of(
@@ -85,6 +86,12 @@ final class Samples {
                 new LearnerCommand.SetLambda(0.01, control),
                 new LearnerCommand.TakeSnapshot("control", control),
                 new LearnerCommand.Stop("user", control),
+                new LearnerCommand.Pause(control),
+                new LearnerCommand.Resume(control),
+                new LearnerCommand.GetStatus((ActorRef<LearnerStatus>) (ActorRef<?>) monitor),
+                new LearnerStatus(12, 12, 0.01, true, false, 1, 2, 1_700_000_000_000L, "end of epoch 1", 500,
+                        new float[]{0.5f, 0f, 1f}, weights(12)),
+                new LearnerStatus(0, 0, 0.02, false, true, 0, 0, 0, null, 0, new float[3], weights(0)),
                 new MonitorCommand.BatchApplied(batchRecord(8), 2),
                 new MonitorCommand.LambdaChanged(new LambdaChange(40, 0.01)),
                 new MonitorCommand.EpochFinished(3, 12.25, 3e-4, weights(11), fista(), learner),

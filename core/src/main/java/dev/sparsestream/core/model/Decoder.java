@@ -62,6 +62,32 @@ public sealed interface Decoder permits LinearDecoder, MlpDecoder {
 
     Workspace workspace(int n);
 
+    /**
+     * The dictionary's atoms, one per code component: row i is D(e_i) - D(0), where e_i is the i-th unit
+     * code. For a linear decoder that is column i of W; for a non-linear one it is what the paper shows
+     * (its footnote 4: removing D(0) removes the effect of the hidden bias).
+     *
+     * @return (l, d)
+     */
+    default Matrix atoms() {
+        int l = codeDim();
+        int d = dataDim();
+        Matrix codes = Matrix.zeros(l + 1, l); // rows 0..l-1: e_i; row l: 0
+        for (int i = 0; i < l; i++) {
+            codes.set(i, i, 1f);
+        }
+        Matrix decoded = workspace(l + 1).decode(codes); // (l + 1, d)
+        Matrix atoms = Matrix.zeros(l, d);
+        var src = decoded.data();
+        var dst = atoms.data();
+        for (int i = 0; i < l; i++) {
+            for (int p = 0; p < d; p++) {
+                dst.put(i * d + p, src.get(i * d + p) - src.get(l * d + p));
+            }
+        }
+        return atoms;
+    }
+
     /** Batch buffers for n samples. */
     interface Workspace {
         int batchSize();
