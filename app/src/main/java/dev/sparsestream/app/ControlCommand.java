@@ -23,15 +23,17 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code control lambda|snapshot|stop --run DIR}: talks to a running job's {@link ControlServer}, found
+ * {@code control lambda|snapshot|pause|resume|stop --run DIR}: talks to a running job's {@link ControlServer}, found
  * through {@code DIR/control.json} and authorised with {@code DIR/control.token}.
  */
 @Command(name = "control", mixinStandardHelpOptions = true,
-        description = {"Control a running training job: change lambda, take a snapshot, or stop it gracefully.",
+        description = {"Control a running training job: change lambda, take a snapshot, pause and resume it, or stop it",
+                "gracefully (the dashboard's controls, from the command line).",
                 "Finds the job through DIR/control.json and DIR/control.token, which the job writes while it runs",
                 "(DIR is the folder given to train --out).",
                 "Exit codes: 0 done; 1 the learner refused; 2 invalid input, the run is not running, or the token is wrong."},
-        subcommands = {ControlCommand.Lambda.class, ControlCommand.Snapshot.class, ControlCommand.Stop.class,
+        subcommands = {ControlCommand.Lambda.class, ControlCommand.Snapshot.class, ControlCommand.Pause.class,
+                ControlCommand.Resume.class, ControlCommand.Stop.class,
                 CommandLine.HelpCommand.class})
 final class ControlCommand implements Runnable {
     static final int DONE = 0;
@@ -47,10 +49,10 @@ final class ControlCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: lambda, snapshot or stop");
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: lambda, snapshot, pause, resume or stop");
     }
 
-    /** The run folder option shared by the three actions. */
+    /** The run folder option shared by the actions. */
     static final class RunOption {
         @Option(names = "--run", defaultValue = "runs/latest", paramLabel = "DIR",
                 description = "The running job's folder, the one given to train --out (default runs/latest, train's default).")
@@ -106,6 +108,24 @@ final class ControlCommand implements Runnable {
         @Override
         String path() {
             return "/api/snapshot";
+        }
+    }
+
+    @Command(name = "pause", mixinStandardHelpOptions = true,
+            description = {"Pause the stream: the batches in flight are applied, no new batch starts until resumed.",
+                    "Lambda, snapshots and stop still work while paused."})
+    static final class Pause extends PlainAction {
+        @Override
+        String path() {
+            return "/api/pause";
+        }
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Resume a paused stream.")
+    static final class Resume extends PlainAction {
+        @Override
+        String path() {
+            return "/api/resume";
         }
     }
 

@@ -105,13 +105,16 @@ public final class ControlServer implements AutoCloseable {
     private final Path runDir;
     private final Path infoFile;
     private final Path tokenFile;
+    private final Route dashboard; // null: the control API alone
     private ServerBinding binding;
     private ControlInfo info;
     private byte[] infoBytes;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private ControlServer(ActorSystem<?> system, ActorRef<LearnerCommand> learner, Path runDir, Duration askTimeout) {
+    private ControlServer(ActorSystem<?> system, ActorRef<LearnerCommand> learner, Path runDir, Duration askTimeout,
+                          Route dashboard) {
         this.system = system;
+        this.dashboard = dashboard;
         this.learner = learner;
         this.askTimeout = askTimeout;
         this.runDir = runDir;
@@ -125,7 +128,7 @@ public final class ControlServer implements AutoCloseable {
     /** Starts on {@value #DEFAULT_HOST}, any free port, with the default ask timeout. */
     public static ControlServer start(ActorSystem<?> system, ActorRef<LearnerCommand> learner, Path runDir)
             throws IOException {
-        return start(system, learner, runDir, DEFAULT_HOST, 0, DEFAULT_ASK_TIMEOUT);
+        return start(system, learner, runDir, DEFAULT_HOST, 0, DEFAULT_ASK_TIMEOUT, null);
     }
 
     /**
@@ -138,11 +141,12 @@ public final class ControlServer implements AutoCloseable {
      * @param host       interface to bind; keep the loopback default unless the port is firewalled
      * @param port       TCP port, 0 for any free one
      * @param askTimeout how long a request waits for the learner's reply before answering 504
+     * @param dashboard  the dashboard's page and read-only views served beside the API, or null
      * @return the running server; close it to unbind and remove control.json
      * @throws IOException if the port cannot be bound or the files cannot be written
      */
     public static ControlServer start(ActorSystem<?> system, ActorRef<LearnerCommand> learner, Path runDir, String host,
-                                      int port, Duration askTimeout) throws IOException {
+                                      int port, Duration askTimeout, Route dashboard) throws IOException {
         Objects.requireNonNull(system, "system");
         Objects.requireNonNull(learner, "learner");
         Objects.requireNonNull(host, "host");
@@ -153,7 +157,7 @@ public final class ControlServer implements AutoCloseable {
             throw new IllegalArgumentException("ask timeout must be positive, got " + askTimeout);
         }
         Files.createDirectories(runDir);
-        ControlServer server = new ControlServer(system, learner, runDir, askTimeout);
+        ControlServer server = new ControlServer(system, learner, runDir, askTimeout, dashboard);
         server.bind(host, port);
         return server;
     }
@@ -203,10 +207,21 @@ public final class ControlServer implements AutoCloseable {
         return infoFile;
     }
 
-    /** @return a line for the console: where the endpoint is, where its token is, how to use it */
+    /** @return the run's token, which every control request must carry */
+    public String token() {
+        return new String(token, StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * @return lines for the console: the dashboard's address with the token in its fragment (which the
+     *         browser keeps to itself: it is never sent to a server or written to its logs), the token, and
+     *         how to use the API from the command line
+     */
     public String describe() {
-        return "control endpoint " + url() + "/api (token in " + tokenFile + "); e.g. sparse-stream control lambda 0.01 --run "
-                + runDir;
+        String lines = (dashboard != null ? "dashboard   " + url() + "/#token=" + token() + "\n" : "")
+                + "control API " + url() + "/api, token " + token() + " (also in " + tokenFile + ")\n"
+                + "            e.g. sparse-stream control lambda 0.01 --run " + runDir;
+        return lines;
     }
 
     /**
@@ -286,8 +301,7 @@ public final class ControlServer implements AutoCloseable {
     // ---------------------------------------------------------------- routes
 
     private Route routes() {
-        return handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(), () ->
-                pathPrefix("api", () -> concat(
+        Route api = pathPrefix("api", () -> concat(
                         path("health", () -> get(() -> complete(healthy()))),
                         path("lambda", () -> post(() -> authorized(() -> withBody(body -> {
                             double lambda;
@@ -301,7 +315,13 @@ public final class ControlServer implements AutoCloseable {
                         path("snapshot", () -> post(() -> authorized(() ->
                                 askLearner(replyTo -> new LearnerCommand.TakeSnapshot(REASON, replyTo))))),
                         path("stop", () -> post(() -> authorized(() ->
-                                askLearner(replyTo -> new LearnerCommand.Stop(REASON, replyTo)))))))));
+                                askLearner(replyTo -> new LearnerCommand.Stop(REASON, replyTo))))),
+                        path("pause", () -> post(() -> authorized(() ->
+                                askLearner(LearnerCommand.Pause::new)))),
+                        path("resume", () -> post(() -> authorized(() ->
+                                askLearner(LearnerCommand.Resume::new))))));
+        Route all = dashboard == null ? api : concat(api, dashboard);
+        return handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> all));
     }
 
     /** Runs {@code inner} only with the right bearer token; 401 otherwise, and the learner hears nothing. */

@@ -35,6 +35,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -98,15 +99,18 @@ final class TrainCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--http-host", defaultValue = "127.0.0.1", description = "Control endpoint interface (default 127.0.0.1).")
+    @Option(names = "--http-host", defaultValue = "127.0.0.1",
+            description = {"Interface of the dashboard and control API (default 127.0.0.1, this machine only; the",
+                    "controls need the run's token wherever it listens)."})
     String httpHost;
 
     @Option(names = "--http-port", paramLabel = "PORT",
-            description = "Control endpoint port (default 8080, or any free port if 8080 is taken; 0: any free port).")
+            description = "Dashboard and control API port (default 8080, or any free port if 8080 is taken; 0: any free port).")
     Integer httpPort;
 
-    @Option(names = "--no-control", description = "No HTTP control endpoint.")
-    boolean noControl;
+    @Option(names = "--no-dashboard",
+            description = "No HTTP server: no dashboard and no control API ('control' cannot reach the run; Ctrl-C still stops it).")
+    boolean noDashboard;
 
     static final int DEFAULT_HTTP_PORT = 8080;
 
@@ -161,7 +165,7 @@ final class TrainCommand implements Callable<Integer> {
             start = init != null ? init.withConfig(config) : SparseAutoencoder.initialise(config);
         }
         RunSettings settings = new RunSettings(config, workers, maxStaleness, snapshotEvery, out);
-        int port = noControl ? 0 : controlPort();
+        int port = noDashboard ? 0 : controlPort();
         try (RunLock lock = RunLock.acquire(out)) {
             return train(config, settings, start, snapshot, port, t0);
         }
@@ -195,7 +199,12 @@ final class TrainCommand implements Callable<Integer> {
         }, "wait-for-report");
         Runtime.getRuntime().addShutdownHook(waitForReport);
         try {
-            return runAndReport(config, settings, start, train, data, snapshot, progress, port, t0);
+            DashboardFeed feed = new DashboardFeed(config, new DashboardFeed.RunInfo(out.toString(), config.dataset(),
+                    train.size(), workers, maxStaleness));
+            if (snapshot != null) {
+                feed.restore(snapshot.monitor(), snapshot.lambdaHistory(), train.size() / config.batchSize());
+            }
+            return runAndReport(config, settings, start, train, data, snapshot, progress, feed, port, t0);
         } finally {
             reported.countDown();
             try {
@@ -207,22 +216,32 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private int runAndReport(ModelConfig config, RunSettings settings, SparseAutoencoder start, Dataset train,
-                             MnistSplits data, Snapshot snapshot, Progress progress, int port, long t0)
-            throws Exception {
+                             MnistSplits data, Snapshot snapshot, Progress progress, DashboardFeed feed, int port,
+                             long t0) throws Exception {
         RunOutcome outcome;
+        RunListener listeners = noDashboard ? progress : RunListener.all(progress, feed);
         try (StreamingTrainer run = StreamingTrainer.start(new TrainingRun.Parts(settings, start, train, data.val(),
-                snapshot, progress, Learner.UpdateListener.NONE, InferenceWorker.BeforeInference.NONE))) {
-            ControlServer control = noControl ? null
-                    : ControlServer.start(run.system(), run.learner(), out, httpHost, port,
-                    ControlServer.DEFAULT_ASK_TIMEOUT);
-            if (control != null) {
-                System.out.println(control.describe());
-            }
+                snapshot, listeners, Learner.UpdateListener.NONE, InferenceWorker.BeforeInference.NONE))) {
+            Dashboard dashboard = null;
+            ControlServer server = null;
             try {
+                if (!noDashboard) {
+                    dashboard = Dashboard.start(run.system(), run.learner(), feed, new DashboardImages(config, data.val()));
+                    server = ControlServer.start(run.system(), run.learner(), out, httpHost, port,
+                            ControlServer.DEFAULT_ASK_TIMEOUT, dashboard.route());
+                    System.out.println(server.describe());
+                }
                 outcome = run.await();
+                if (dashboard != null) {
+                    feed.ended(outcome);
+                    dashboard.awaitClientsTold(Duration.ofSeconds(2));
+                }
             } finally {
-                if (control != null) {
-                    control.close();
+                if (server != null) {
+                    server.close();
+                }
+                if (dashboard != null) {
+                    dashboard.close();
                 }
             }
         }
@@ -266,7 +285,7 @@ final class TrainCommand implements Callable<Integer> {
     /** Options a resumed run takes (the rest of its configuration is the snapshot's). */
     private static final java.util.Set<String> RESUME_OPTIONS = java.util.Set.of("--resume", "--epochs",
             "--train-samples", "--data-dir", "--no-progress", "--workers", "--max-staleness", "--snapshot-every",
-            "--http-host", "--http-port", "--no-control");
+            "--http-host", "--http-port", "--no-dashboard");
 
     private void refuseOptionsThatChangeTheRun() {
         List<String> refused = spec.commandLine().getParseResult().matchedOptions().stream()

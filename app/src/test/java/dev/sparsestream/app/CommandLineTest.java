@@ -160,7 +160,7 @@ class CommandLineTest {
         Snapshot snap = SnapshotFiles.readLatest(runDir);
         int done = snap.monitor().epochs().size();
         Run resumed = run("train", "--resume", runDir.toString(), "--epochs", String.valueOf(done + 2),
-                "--data-dir", data.toString(), "--no-progress", "--no-control");
+                "--data-dir", data.toString(), "--no-progress", "--no-dashboard");
         assertEquals(0, resumed.code(), resumed.err());
         JsonNode report = new ObjectMapper().readTree(runDir.resolve("report.json").toFile());
         assertEquals(done + 2, report.get("epochs").size(), "stopped after " + done + " epochs: " + resumed.out());

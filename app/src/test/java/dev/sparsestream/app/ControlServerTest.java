@@ -182,9 +182,27 @@ class ControlServerTest {
     }
 
     @Test
+    void pauseAndResumeAskTheLearner() throws Exception {
+        CompletableFuture<HttpResponse<String>> f = post("/api/pause", null);
+        learner.expectMessageClass(LearnerCommand.Pause.class).replyTo().tell(new ControlReply.Accepted("paused"));
+        assertEquals("paused", message(assertOk(await(f))));
+        f = post("/api/resume", null);
+        learner.expectMessageClass(LearnerCommand.Resume.class).replyTo().tell(new ControlReply.Accepted("resumed"));
+        assertEquals("resumed", message(assertOk(await(f))));
+        // Both change the run: GET is not allowed.
+        assertAnswer(await(send("GET", "/api/pause", null, "Bearer " + token)), 405, false);
+        learner.expectNoMessage(QUIET);
+    }
+
+    private static HttpResponse<String> assertOk(HttpResponse<String> r) throws Exception {
+        assertAnswer(r, 200, true);
+        return r;
+    }
+
+    @Test
     void silentLearnerGives504() throws Exception {
         server.close();
-        server = ControlServer.start(KIT.system(), learner.ref(), runDir, "127.0.0.1", 0, Duration.ofMillis(200));
+        server = ControlServer.start(KIT.system(), learner.ref(), runDir, "127.0.0.1", 0, Duration.ofMillis(200), null);
         token = Files.readString(server.tokenFile());
         CompletableFuture<HttpResponse<String>> f = post("/api/stop", null);
         learner.expectMessageClass(LearnerCommand.Stop.class); // and never answered
@@ -204,7 +222,7 @@ class ControlServerTest {
         auth.put("empty bearer", "Bearer ");
         auth.put("other scheme", "Basic " + token);
         auth.put("bare token", token);
-        for (String path : List.of("/api/lambda", "/api/snapshot", "/api/stop")) {
+        for (String path : List.of("/api/lambda", "/api/snapshot", "/api/stop", "/api/pause", "/api/resume")) {
             for (Map.Entry<String, String> a : auth.entrySet()) {
                 HttpResponse<String> r = await(send("POST", path, "{\"lambda\": 0.01}", a.getValue()));
                 String what = path + ", " + a.getKey();

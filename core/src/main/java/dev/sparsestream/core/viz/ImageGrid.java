@@ -20,7 +20,10 @@ public final class ImageGrid {
     public sealed interface Scaling permits EachTile, Range {
     }
 
-    /** Each tile from its own minimum (black) to its maximum (white); a constant tile is mid-grey. */
+    /**
+     * Each tile from its own minimum (black) to its maximum (white), NaN ignored; a constant tile is
+     * mid-grey.
+     */
     public record EachTile() implements Scaling {
     }
 
@@ -34,7 +37,7 @@ public final class ImageGrid {
     }
 
     /**
-     * @param tiles   each of length h * w, row-major
+     * @param tiles   each of length h * w, row-major; NaN is drawn mid-grey (padding)
      * @param columns tiles per grid row
      * @param pad     pixels of background between tiles and around the grid
      * @param zoom    each pixel drawn as zoom x zoom pixels
@@ -72,8 +75,10 @@ public final class ImageGrid {
                 lo = Double.POSITIVE_INFINITY;
                 hi = Double.NEGATIVE_INFINITY;
                 for (float v : tile) {
-                    lo = Math.min(lo, v);
-                    hi = Math.max(hi, v);
+                    if (!Float.isNaN(v)) { // NaN marks padding
+                        lo = Math.min(lo, v);
+                        hi = Math.max(hi, v);
+                    }
                 }
             }
             int x0 = pad + (t % columns) * (tw + pad);

@@ -15,7 +15,7 @@ class ImageGridTest {
         float[][] tiles = {
                 {0f, 1f, 2f, 3f},        // 2 x 2, min 0 max 3
                 {-1f, -1f, -1f, 5f},     // min -1 max 5
-                {2f, 2f, 2f, 2f},        // constant: mid-grey
+                {2f, 2f, 2f, Float.NaN}, // constant but for padding: mid-grey
         };
         BufferedImage image = ImageGrid.render(tiles, 2, 2, 2, new ImageGrid.EachTile(), 1, 2);
         // 2 columns, 2 rows of tiles of 4 x 4 pixels with 1 pixel of padding
