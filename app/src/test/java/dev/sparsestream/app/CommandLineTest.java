@@ -32,7 +32,7 @@ class CommandLineTest {
     @TempDir
     Path tmp;
 
-    private static Path mnistParent() {
+    static Path mnistParent() {
         Path dir = MnistData.defaultDataDir();
         if (MnistFiles.problems(dir.resolve("mnist")).isEmpty()) {
             return dir;
