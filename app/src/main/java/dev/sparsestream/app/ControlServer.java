@@ -62,8 +62,10 @@ import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.http.scaladsl.model.IllegalRequestException;
 
 /**
- * The learner's local control endpoint: lets the person running a job change lambda, take a snapshot
- * or stop gracefully without killing the process, from {@code sparse-stream control} or curl.
+ * The run's HTTP server: the control API, which lets the person running a job change lambda, take a
+ * snapshot, pause and resume the stream or stop gracefully without killing the process (from the
+ * dashboard, {@code sparse-stream control} or curl), and, beside it, the {@link Dashboard}'s page and
+ * read-only views.
  *
  * <table>
  *   <caption>Endpoints (all answers are JSON {@code {"ok": bool, "message": string}})</caption>
@@ -73,6 +75,7 @@ import org.apache.pekko.http.scaladsl.model.IllegalRequestException;
  *       <td>200 accepted, 400 refused or invalid body, 401, 413, 504</td></tr>
  *   <tr><td>{@code POST /api/snapshot}</td><td>TakeSnapshot("control")</td><td>200, 400 refused, 401, 504</td></tr>
  *   <tr><td>{@code POST /api/stop}</td><td>Stop("control")</td><td>200, 400 refused, 401, 504</td></tr>
+ *   <tr><td>{@code POST /api/pause}, {@code POST /api/resume}</td><td>Pause, Resume</td><td>200, 401, 504</td></tr>
  * </table>
  *
  * <p>Security: it binds to loopback by default, and every POST must carry

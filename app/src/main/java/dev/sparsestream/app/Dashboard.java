@@ -209,8 +209,13 @@ public final class Dashboard implements AutoCloseable {
             return HttpResponse.create()
                     .withEntity(HttpEntities.create(ContentTypes.create(MediaTypes.IMAGE_PNG), which.apply(r)))
                     .addHeader(RawHeader.create("X-Weights-Version", Long.toString(r.version())));
-        }, renderer).exceptionally(e -> HttpResponse.create().withStatus(StatusCodes.INTERNAL_SERVER_ERROR)
-                .withEntity(ContentTypes.APPLICATION_JSON, "{\"ok\":false,\"message\":\"rendering failed\"}"));
+        }, renderer).exceptionally(e -> {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            system.log().warn("the dashboard could not render the weights: {}", cause.toString());
+            return HttpResponse.create().withStatus(StatusCodes.INTERNAL_SERVER_ERROR).withEntity(HttpEntities.create(
+                    ContentTypes.APPLICATION_JSON, text(ControlInfo.JSON.createObjectNode().put("ok", false)
+                            .put("message", "rendering failed: " + cause))));
+        });
         return completeWithFuture(png);
     }
 

@@ -315,7 +315,9 @@ public final class DashboardFeed implements RunListener {
             s.put("etaSeconds", eta);
         }
         if (learner != null) {
-            s.put("weightsVersion", learner.weightsVersion());
+            // After the end the learner is gone; its version is then that of the last applied batch (one per batch).
+            s.put("weightsVersion", outcome != null && last != null ? Math.max(learner.weightsVersion(), last.seq() + 1)
+                    : learner.weightsVersion());
             s.put("lambda", learner.lambda());
             s.put("paused", learner.paused());
             s.put("inFlight", learner.inFlight());

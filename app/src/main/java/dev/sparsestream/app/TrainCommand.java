@@ -52,6 +52,8 @@ import picocli.CommandLine.Option;
         description = {"Train one of the paper's eight models and write its best model and a report.",
                 "Writes OUT/model (the epoch with the lowest validation energy; a folder of model.json and .npy files)",
                 "and OUT/report.json (configuration, per-epoch train and validation figures, best epoch, test figures).",
+                "While it runs, a live dashboard and control API listen on http://127.0.0.1:8080 (the address with the",
+                "run's token is printed at start; see --http-host, --http-port, --no-dashboard).",
                 "Models: SDL, VDL, WDL, DO, SDL-NL, VDL-NL, WDL-NL, DO-NL with Table 3's MNIST values as presets."})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dataset", defaultValue = "mnist", description = "Dataset: mnist (default).")
