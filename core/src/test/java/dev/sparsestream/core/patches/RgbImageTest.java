@@ -1,0 +1,95 @@
+package dev.sparsestream.core.patches;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Resizing and grey conversion against Pillow 9.4's own output (fixtures in test resources). */
+class RgbImageTest {
+    @TempDir
+    Path tmp;
+
+    static byte[] resource(String name) throws IOException {
+        try (InputStream in = RgbImageTest.class.getResourceAsStream("/patches/" + name)) {
+            return in.readAllBytes();
+        }
+    }
+
+    @Test
+    void resizeEqualsPillowsBilinearByteForByte() throws Exception {
+        RgbImage source = new RgbImage(37, 23, resource("source-37x23.rgb"));
+        for (int[] size : new int[][] {{11, 7}, {60, 40}, {37, 9}}) {
+            byte[] expected = resource("pillow-bilinear-" + size[0] + "x" + size[1] + ".rgb");
+            RgbImage out = source.resize(size[0], size[1]);
+            assertArrayEquals(expected, out.rgb(), "resize to " + size[0] + " x " + size[1]);
+        }
+    }
+
+    @Test
+    void greyEqualsPillowsConvertL() throws Exception {
+        RgbImage source = new RgbImage(37, 23, resource("source-37x23.rgb"));
+        byte[] expected = resource("pillow-L.gray");
+        int[] grey = new int[23 * 23];
+        source.greyWindow(5, 0, 23, grey, 0);
+        for (int i = 0; i < 23; i++) {
+            for (int j = 0; j < 23; j++) {
+                assertEquals(expected[i * 37 + j + 5] & 0xff, grey[i * 23 + j], "pixel " + i + "," + j);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> source.greyWindow(20, 0, 23, grey, 0));
+    }
+
+    @Test
+    void shorterSideBecomes256AndTheLongerIsTruncated() {
+        RgbImage wide = new RgbImage(1000, 300, new byte[3 * 1000 * 300]);
+        RgbImage r = wide.resizeShorterSide(256);
+        assertEquals(256, r.height());
+        assertEquals(853, r.width()); // int(256 * 1000 / 300) = int(853.33)
+        RgbImage tall = new RgbImage(300, 1001, new byte[3 * 300 * 1001]);
+        assertEquals(854, tall.resizeShorterSide(256).height());
+    }
+
+    @Test
+    void readsPngAndJpegInColourAndGreyAndRefusesCorruptFiles() throws Exception {
+        BufferedImage colour = new BufferedImage(4, 3, BufferedImage.TYPE_INT_RGB);
+        colour.setRGB(1, 2, 0x102030);
+        Path png = tmp.resolve("c.png");
+        ImageIO.write(colour, "png", png.toFile());
+        RgbImage c = RgbImage.read(png);
+        assertEquals(4, c.width());
+        assertEquals(3, c.height());
+        int p = 3 * (2 * 4 + 1);
+        assertEquals(0x10, c.rgb()[p]);
+        assertEquals(0x20, c.rgb()[p + 1]);
+        assertEquals(0x30, c.rgb()[p + 2]);
+
+        BufferedImage grey = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY);
+        grey.getRaster().setSample(3, 3, 0, 200);
+        Path jpg = tmp.resolve("g.jpg");
+        ImageIO.write(grey, "jpg", jpg.toFile());
+        RgbImage g = RgbImage.read(jpg);
+        assertEquals(8, g.width());
+        int q = 3 * (3 * 8 + 3);
+        assertEquals(g.rgb()[q], g.rgb()[q + 1], "grey stays grey");
+
+        Path text = tmp.resolve("notes.jpg");
+        Files.writeString(text, "not an image");
+        IOException e = assertThrows(IOException.class, () -> RgbImage.read(text));
+        assertTrue(e.getMessage().contains("notes.jpg"), e.getMessage());
+
+        Path truncated = tmp.resolve("cut.png");
+        byte[] whole = Files.readAllBytes(png);
+        Files.write(truncated, java.util.Arrays.copyOf(whole, whole.length / 2));
+        assertThrows(IOException.class, () -> RgbImage.read(truncated));
+    }
+}
