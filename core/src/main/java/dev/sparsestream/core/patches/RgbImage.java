@@ -2,8 +2,11 @@ package dev.sparsestream.core.patches;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 
@@ -27,13 +30,29 @@ public record RgbImage(int width, int height, byte[] rgb) {
      */
     public static RgbImage read(Path file) throws IOException {
         BufferedImage image;
-        try (InputStream in = Files.newInputStream(file)) {
-            image = ImageIO.read(in);
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new IOException("not an image ImageIO can read (JPEG, PNG): " + file);
+            }
+            ImageReader reader = readers.next();
+            // A truncated or damaged JPEG decodes "successfully" with a warning and a grey remainder: refuse it.
+            List<String> warnings = new ArrayList<>();
+            reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+            try {
+                reader.setInput(in, true, true);
+                image = reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+            if (!warnings.isEmpty()) {
+                throw new IOException("corrupt image " + file + ": " + warnings.get(0));
+            }
         } catch (RuntimeException e) { // ImageIO's decoders throw unchecked exceptions on some corrupt files
             throw new IOException("cannot decode " + file + ": " + e, e);
-        }
-        if (image == null) {
-            throw new IOException("not an image ImageIO can read (JPEG, PNG): " + file);
+        } catch (IOException e) {
+            throw e.getMessage() != null && e.getMessage().contains(file.toString()) ? e
+                    : new IOException("cannot decode " + file + ": " + e.getMessage(), e);
         }
         int w = image.getWidth();
         int h = image.getHeight();

@@ -91,5 +91,21 @@ class RgbImageTest {
         byte[] whole = Files.readAllBytes(png);
         Files.write(truncated, java.util.Arrays.copyOf(whole, whole.length / 2));
         assertThrows(IOException.class, () -> RgbImage.read(truncated));
+
+        // A truncated JPEG decodes with only a warning in ImageIO; it is refused all the same.
+        BufferedImage photo = new BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 48; y++) {
+            for (int x = 0; x < 64; x++) {
+                photo.setRGB(x, y, (x * 4) << 16 | (y * 5) << 8 | ((x * y) & 0xff));
+            }
+        }
+        Path good = tmp.resolve("photo.jpg");
+        ImageIO.write(photo, "jpg", good.toFile());
+        assertEquals(64, RgbImage.read(good).width());
+        byte[] jpeg = Files.readAllBytes(good);
+        Path cutJpeg = tmp.resolve("photo-cut.jpg");
+        Files.write(cutJpeg, java.util.Arrays.copyOf(jpeg, jpeg.length * 2 / 3));
+        IOException cutError = assertThrows(IOException.class, () -> RgbImage.read(cutJpeg));
+        assertTrue(cutError.getMessage().contains("photo-cut.jpg"), cutError.getMessage());
     }
 }
