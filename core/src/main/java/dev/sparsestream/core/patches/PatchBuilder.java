@@ -122,11 +122,7 @@ public final class PatchBuilder {
             // The next BATCH usable images of the permutation, cycling.
             int[] batch = new int[BATCH];
             int n = 0;
-            int usable = 0;
-            for (boolean b : bad) {
-                usable += b ? 0 : 1;
-            }
-            if (usable == 0) {
+            if (failureCount == files.size()) {
                 throw new IOException("no usable image among the " + files.size() + " files under " + c.images()
                         + "; first failures: " + String.join("; ", failures));
             }
