@@ -300,7 +300,7 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
             y.data().put(0, b.data());
             z.data().put(0, c.codes());
             usage.add(z, c.rows());
-            BatchMetrics metrics = step.learn(y, z, c.meanSteps(), c.iterations(), f.params());
+            BatchMetrics metrics = step.learn(y, b.pixelScale(), z, c.meanSteps(), c.iterations(), f.params());
             if (!metrics.energy().isFinite()) {
                 return fail("the energy became " + metrics.energy().total() + " at epoch " + b.epoch() + ", batch "
                         + b.index() + "; stopping (try a smaller learning rate or step size eta); the last snapshot "

@@ -183,6 +183,44 @@ class PipelineTest {
     }
 
     @Test
+    void patchesPixelMapsReachTheLearnersPsnrAndTheMonitors() throws Exception {
+        ModelConfig c = config(Family.VDL, 1);
+        int n = 1200;
+        Random rng = new Random(21);
+        float[] scale = new float[n * 64];
+        float[] offset = new float[n * 64];
+        for (int i = 0; i < scale.length; i++) {
+            scale[i] = (float) (0.02 + 0.3 * rng.nextDouble());
+            offset[i] = (float) rng.nextDouble();
+        }
+        Dataset train = new Dataset("patches", values(n, 64, 22), n, 64, null,
+                new dev.sparsestream.core.data.PixelMaps(scale, offset, n, 64));
+        Dataset val = new Dataset("val", values(100, 64, 23), 100, 64, null,
+                new dev.sparsestream.core.data.PixelMaps(java.util.Arrays.copyOf(scale, 6400),
+                        java.util.Arrays.copyOf(offset, 6400), 100, 64));
+        Run run = pipeline(c, train, val, 1, 0, InferenceWorker.BeforeInference.NONE);
+        assertEquals(RunOutcome.Status.COMPLETED, run.outcome().status(), run.outcome().message());
+        // The sequential loop with each batch's own scales gives the same per-batch PSNR.
+        SparseAutoencoder model = SparseAutoencoder.initialise(c);
+        TrainingStep step = new TrainingStep(model, c.batchSize());
+        BatchOrder order = new BatchOrder(n, c.batchSize(), c.seed());
+        Matrix y = Matrix.zeros(c.batchSize(), 64);
+        float[] s = new float[c.batchSize() * 64];
+        step.startEpoch(0);
+        List<BatchRecord> records = run.outcome().monitor().batches();
+        for (int k = 0; k < 24; k++) {
+            train.copyRows(order.permutation(0), k * c.batchSize(), c.batchSize(), y.data());
+            train.pixelMaps().copyScaleRows(order.permutation(0), k * c.batchSize(), c.batchSize(), s);
+            double psnr = step.apply(y, s, FistaParams.of(c)).psnr();
+            assertEquals(psnr, records.get(k).metrics().psnr(), 1e-6, "batch " + k);
+        }
+        // and the validation PSNR is the evaluator's with the validation maps
+        double val1 = run.outcome().monitor().epochs().get(0).val().psnr();
+        assertEquals(new dev.sparsestream.core.train.Evaluator(model, c.batchSize()).evaluate(val, FistaParams.of(c)).psnr(),
+                val1, 1e-6);
+    }
+
+    @Test
     void everyMessageCanCrossANodeBoundary() throws Exception {
         // serialize-messages: each message between the actors goes through Kryo, as it would between nodes.
         ActorTestKit serializing = ActorTestKit.create("serializing", com.typesafe.config.ConfigFactory.parseString(

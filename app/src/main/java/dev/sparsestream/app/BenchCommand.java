@@ -3,7 +3,7 @@ package dev.sparsestream.app;
 import dev.sparsestream.core.data.Dataset;
 import dev.sparsestream.core.data.MnistData;
 import dev.sparsestream.core.data.MnistFiles;
-import dev.sparsestream.core.data.MnistSplits;
+import dev.sparsestream.core.data.Splits;
 import dev.sparsestream.core.inference.Fista;
 import dev.sparsestream.core.inference.FistaParams;
 import dev.sparsestream.core.model.Decoder;
@@ -66,7 +66,7 @@ final class BenchCommand implements Callable<Integer> {
         Matrix zE = Matrix.uniform(N, 128, 0.3, rng);
         Dataset mnistTrain = null;
         Path mnistDir = (dataDir != null ? dataDir : MnistData.defaultDataDir()).resolve("mnist");
-        MnistSplits splits = null;
+        Splits splits = null;
         if (MnistFiles.problems(mnistDir).isEmpty()) {
             splits = MnistData.load(mnistDir);
             mnistTrain = splits.train();

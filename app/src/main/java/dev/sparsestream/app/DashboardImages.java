@@ -2,6 +2,7 @@ package dev.sparsestream.app;
 
 import dev.sparsestream.core.data.Dataset;
 import dev.sparsestream.core.data.Normalisation;
+import dev.sparsestream.core.data.PixelMaps;
 import dev.sparsestream.core.model.ModelConfig;
 import dev.sparsestream.core.model.SparseAutoencoder;
 import dev.sparsestream.core.model.Weights;
@@ -30,6 +31,8 @@ public final class DashboardImages {
     private final ModelConfig config;
     private final SparseAutoencoder scratch;
     private final Matrix inputs; // (SAMPLES, d) normalised validation inputs
+    private final float[][] inputScale; // per input, its pixel maps (patches); null: the normalisation's
+    private final float[][] inputOffset;
     private final int height;
     private final int width;
     private Rendered last;
@@ -44,6 +47,15 @@ public final class DashboardImages {
         int[] picked = pick(samplesFrom);
         inputs = Matrix.zeros(picked.length, d);
         samplesFrom.copyRows(picked, 0, picked.length, inputs.data());
+        PixelMaps maps = samplesFrom.pixelMaps();
+        inputScale = maps == null ? null : new float[picked.length][d];
+        inputOffset = maps == null ? null : new float[picked.length][d];
+        for (int i = 0; maps != null && i < picked.length; i++) {
+            for (int p = 0; p < d; p++) {
+                inputScale[i][p] = maps.scale(picked[i], p);
+                inputOffset[i][p] = maps.offset(picked[i], p);
+            }
+        }
         int side = (int) Math.round(Math.sqrt(d));
         // Square data (28 x 28 images and patches) as images; anything else as rows of ceil(sqrt(d)).
         width = side * side == d ? side : (int) Math.ceil(Math.sqrt(d));
@@ -113,7 +125,10 @@ public final class DashboardImages {
         return last;
     }
 
-    /** The rows of m as tiles padded to height x width (NaN: mid-grey), in pixel space when asked. */
+    /**
+     * The rows of m as tiles padded to height x width (NaN: mid-grey), in pixel space when asked (the rows are then
+     * the inputs or their reconstructions, in the inputs' order, so the inputs' pixel maps apply).
+     */
     private float[][] rows(Matrix m, boolean toPixels) {
         Normalisation norm = config.normalisation();
         int d = m.cols();
@@ -122,7 +137,13 @@ public final class DashboardImages {
             java.util.Arrays.fill(t[i], Float.NaN);
             for (int p = 0; p < d; p++) {
                 float v = m.get(i, p);
-                t[i][p] = toPixels ? (float) norm.toPixel(v) : v;
+                if (!toPixels) {
+                    t[i][p] = v;
+                } else if (inputScale != null) {
+                    t[i][p] = inputScale[i][p] * v + inputOffset[i][p];
+                } else {
+                    t[i][p] = (float) norm.toPixel(v);
+                }
             }
         }
         return t;

@@ -9,7 +9,7 @@ import dev.sparsestream.actors.StreamingTrainer;
 import dev.sparsestream.actors.TrainingRun;
 import dev.sparsestream.core.data.MnistData;
 import dev.sparsestream.core.data.MnistFiles;
-import dev.sparsestream.core.data.MnistSplits;
+import dev.sparsestream.core.data.Splits;
 import dev.sparsestream.core.model.Family;
 import dev.sparsestream.core.model.ModelConfig;
 import dev.sparsestream.core.model.Presets;
@@ -57,7 +57,7 @@ final class PipelineBench {
             System.out.println("--pipeline needs MNIST in " + mnistDir + ": run ./sparse-stream fetch mnist");
             return 1;
         }
-        MnistSplits data = MnistData.load(mnistDir);
+        Splits data = MnistData.load(mnistDir);
         ModelConfig.Builder b = Presets.mnist(family).toBuilder();
         b.epochs = 1;
         ModelConfig c = b.build();
@@ -85,7 +85,7 @@ final class PipelineBench {
         return 0;
     }
 
-    private static EpochReport epoch(Variant v, ModelConfig c, MnistSplits data) throws IOException {
+    private static EpochReport epoch(Variant v, ModelConfig c, Splits data) throws IOException {
         SparseAutoencoder model = SparseAutoencoder.initialise(c);
         if (v.workers() == 0) {
             return new Trainer(c).train(model, data.train(), data.val(), null, TrainingListener.NONE).epochs().get(0);

@@ -18,9 +18,8 @@ import dev.sparsestream.protocol.SnapshotFiles;
 
 import dev.sparsestream.core.data.Dataset;
 import dev.sparsestream.core.data.MnistData;
-import dev.sparsestream.core.data.MnistFetcher;
-import dev.sparsestream.core.data.MnistFiles;
-import dev.sparsestream.core.data.MnistSplits;
+import dev.sparsestream.core.data.Normalisation;
+import dev.sparsestream.core.data.Splits;
 import dev.sparsestream.core.model.Family;
 import dev.sparsestream.core.model.ModelConfig;
 import dev.sparsestream.core.model.ModelStore;
@@ -54,10 +53,30 @@ import picocli.CommandLine.Option;
                 "and OUT/report.json (configuration, per-epoch train and validation figures, best epoch, test figures).",
                 "While it runs, a live dashboard and control API listen on http://127.0.0.1:8080 (the address with the",
                 "run's token is printed at start; see --http-host, --http-port, --no-dashboard).",
-                "Models: SDL, VDL, WDL, DO, SDL-NL, VDL-NL, WDL-NL, DO-NL with Table 3's MNIST values as presets."})
+                "Models: SDL, VDL, WDL, DO, SDL-NL, VDL-NL, WDL-NL, DO-NL, with Table 3's values for the dataset as presets.",
+                "Datasets:",
+                "  mnist    MNIST (fetched into DATA_DIR/mnist when missing); presets l = 128, m = 1024, 200 epochs.",
+                "  patches  natural-image patches from a patch file (--data FILE, made by 'sparse-stream patches build';",
+                "           default: the demo file of 'sparse-stream fetch photos', built when missing); presets",
+                "           l = 256, m = 2048, 100 epochs; PSNR after undoing LCN and the grey normalisation.",
+                "  vectors  any float32/float64 .npy array of shape (n, d), or a folder of them with the same d",
+                "           (--data PATH), split at random (--seed) by --val-fraction and --test-fraction; MNIST's",
+                "           presets with l = 128; PSNR uses the training split's range (max - min) as the peak."})
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--dataset", defaultValue = "mnist", description = "Dataset: mnist (default).")
+    @Option(names = "--dataset", description = "Dataset: mnist (default), patches or vectors (or the --init-from model's).")
     String dataset;
+
+    @Option(names = "--data", paramLabel = "PATH",
+            description = "patches: the patch file (default DATA_DIR/patches/mate-nature.patches); vectors: a .npy file or folder.")
+    Path data;
+
+    @Option(names = "--val-fraction", paramLabel = "F",
+            description = "vectors: fraction of the rows held out for validation (default 0.1).")
+    Double valFraction;
+
+    @Option(names = "--test-fraction", paramLabel = "F",
+            description = "vectors: fraction of the rows held out for test (default 0.1).")
+    Double testFraction;
 
     @Option(names = "--model", description = "Model family (default VDL, or the --init-from model's).")
     String model;
@@ -119,12 +138,17 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     HyperparameterOptions hyper = new HyperparameterOptions();
 
+    static final double DEFAULT_HELD_OUT = 0.1;
+
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
+        Path root = dataDir != null ? dataDir : MnistData.defaultDataDir();
         Snapshot snapshot = null;
         ModelConfig config;
         SparseAutoencoder start;
+        TrainingData loaded;
+        RunData previous = null;
         if (resume != null) {
             refuseOptionsThatChangeTheRun();
             snapshot = SnapshotFiles.readLatest(resume);
@@ -142,7 +166,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             out = resume;
             start = SparseAutoencoder.initialise(config);
-            RunData previous = RunData.read(resume.resolve(RunData.FILE));
+            previous = RunData.read(resume.resolve(RunData.FILE));
             if (RunData.COMPLETED.equals(previous.status()) && config.epochs() <= saved.epochs()) {
                 throw new IllegalArgumentException("the run in " + resume + " is already complete (" + previous.message()
                         + "); train it further with --resume " + resume + " --epochs N (N > " + saved.epochs()
@@ -153,36 +177,90 @@ final class TrainCommand implements Callable<Integer> {
                         + previous.trainSamples() + " (" + resume.resolve(RunData.FILE) + ")");
             }
             trainSamples = previous.trainSamples();
+            dataset = config.dataset();
+            if (data == null && previous.data() != null && !dataset.equals("mnist")) {
+                data = Path.of(previous.data());
+            }
+            loaded = TrainingData.load(dataset, data, root, orDefault(previous.valFraction()),
+                    orDefault(previous.testFraction()), config.seed(), config.batchSize());
+            valFraction = previous.valFraction();
+            testFraction = previous.testFraction();
         } else {
-            if (!dataset.equals("mnist")) {
-                throw new IllegalArgumentException("unknown dataset '" + dataset + "'; available: mnist");
-            }
             SparseAutoencoder init = initFrom != null ? ModelStore.load(initFrom) : null;
-            ModelConfig base = init != null ? init.config() : Presets.mnist(Family.parse(model != null ? model : "VDL"));
-            if (init != null && model != null && Family.parse(model) != base.model()) {
-                throw new IllegalArgumentException("--model " + model + " does not match the model in " + initFrom + " ("
-                        + base.model() + ")");
+            if (dataset == null) {
+                dataset = init != null ? init.config().dataset() : "mnist";
+            } else if (init != null && !dataset.equals(init.config().dataset())) {
+                throw new IllegalArgumentException("--dataset " + dataset + " differs from the dataset the model in "
+                        + initFrom + " was trained on (" + init.config().dataset() + ")");
             }
-            config = hyper.apply(base);
+            if (!TrainingData.DATASETS.contains(dataset)) {
+                throw new IllegalArgumentException("unknown dataset '" + dataset + "'; available: "
+                        + String.join(", ", TrainingData.DATASETS));
+            }
+            if (!dataset.equals("vectors") && (valFraction != null || testFraction != null)) {
+                throw new IllegalArgumentException("--val-fraction and --test-fraction are for --dataset vectors; "
+                        + dataset + " comes with its own splits");
+            }
+            Family family = model != null ? Family.parse(model) : init != null ? init.config().model() : Family.VDL;
+            if (init != null && family != init.config().model()) {
+                throw new IllegalArgumentException("--model " + model + " does not match the model in " + initFrom + " ("
+                        + init.config().model() + ")");
+            }
+            ModelConfig base;
+            if (init != null) {
+                base = init.config();
+            } else {
+                base = switch (dataset) {
+                    case "patches" -> hyper.lambda != null ? Presets.patches(family, hyper.lambda) : Presets.patches(family);
+                    // d and the pixel space come from the data, read below
+                    case "vectors" -> Presets.vectors(family, 1, new Normalisation(0, 1));
+                    default -> Presets.mnist(family);
+                };
+            }
+            config = hyper.apply(base); // the options are checked before any data is read
+            loaded = TrainingData.load(dataset, data, root, orDefault(valFraction), orDefault(testFraction),
+                    config.seed(), config.batchSize());
+            if (loaded.pixelSpace() != null) {
+                ModelConfig.Builder b = config.toBuilder();
+                b.normalisation = loaded.pixelSpace(); // this data's PSNR peak, also for a model trained on other data
+                if (init == null) {
+                    b.dataDim = loaded.splits().train().dim();
+                }
+                config = b.build();
+            }
+            if (loaded.splits().train().dim() != config.dataDim()) {
+                throw new IllegalArgumentException(loaded.source() + " has rows of " + loaded.splits().train().dim()
+                        + " values but the model " + (init != null ? "in " + initFrom + " " : "") + "expects d = "
+                        + config.dataDim());
+            }
             start = init != null ? init.withConfig(config) : SparseAutoencoder.initialise(config);
+        }
+        Dataset train = trainSamples != null ? loaded.splits().train().head(trainSamples) : loaded.splits().train();
+        if (previous != null && previous.trainRows() != null && previous.trainRows() != train.size()) {
+            throw new IllegalArgumentException(loaded.source() + " gives " + train.size() + " training rows, but the run in "
+                    + resume + " was trained on " + previous.trainRows() + "; resume it with the same data (--data)");
         }
         RunSettings settings = new RunSettings(config, workers, maxStaleness, snapshotEvery, out);
         int port = noDashboard ? 0 : controlPort();
         try (RunLock lock = RunLock.acquire(out)) {
-            return train(config, settings, start, snapshot, port, t0);
+            return train(config, settings, start, snapshot, loaded, train, port, t0);
         }
     }
 
-    private int train(ModelConfig config, RunSettings settings, SparseAutoencoder start, Snapshot snapshot, int port,
-                      long t0) throws Exception {
-        RunData.write(out.resolve(RunData.FILE), new RunData(config.dataset(), trainSamples, RunData.RUNNING, null));
-        Path mnistDir = (dataDir != null ? dataDir : MnistData.defaultDataDir()).resolve(MnistData.MNIST_SUBDIR);
-        if (!MnistFiles.problems(mnistDir).isEmpty()) {
-            System.out.println("MNIST not found in " + mnistDir + "; fetching it first.");
-            MnistFetcher.fetch(mnistDir, System.out);
-        }
-        MnistSplits data = MnistData.load(mnistDir);
-        Dataset train = trainSamples != null ? data.train().head(trainSamples) : data.train();
+    private static double orDefault(Double fraction) {
+        return fraction != null ? fraction : DEFAULT_HELD_OUT;
+    }
+
+    private RunData runData(ModelConfig config, Dataset train, TrainingData loaded, String status, String message) {
+        return new RunData(config.dataset(), trainSamples, status, message,
+                config.dataset().equals("mnist") ? null : loaded.source().toString(), valFraction, testFraction,
+                train.size());
+    }
+
+    private int train(ModelConfig config, RunSettings settings, SparseAutoencoder start, Snapshot snapshot,
+                      TrainingData loaded, Dataset train, int port, long t0) throws Exception {
+        RunData.write(out.resolve(RunData.FILE), runData(config, train, loaded, RunData.RUNNING, null));
+        Splits data = loaded.splits();
         System.out.printf("%s %s (lambda %s) on %d %s samples, %d epochs, seed %d, %d worker(s), K = %d -> %s%n",
                 snapshot != null ? "resuming at batch " + snapshot.nextSeq() + ":" : "training", config.model(),
                 snapshot != null ? snapshot.lambda() : config.lambda(), train.size(), config.dataset(), config.epochs(),
@@ -206,7 +284,7 @@ final class TrainCommand implements Callable<Integer> {
             if (snapshot != null) {
                 feed.restore(snapshot.monitor(), snapshot.lambdaHistory(), train.size() / config.batchSize());
             }
-            return runAndReport(config, settings, start, train, data, snapshot, progress, feed, port, t0);
+            return runAndReport(config, settings, start, train, loaded, snapshot, progress, feed, port, t0);
         } finally {
             reported.countDown();
             try {
@@ -218,9 +296,10 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private int runAndReport(ModelConfig config, RunSettings settings, SparseAutoencoder start, Dataset train,
-                             MnistSplits data, Snapshot snapshot, Progress progress, DashboardFeed feed, int port,
+                             TrainingData loaded, Snapshot snapshot, Progress progress, DashboardFeed feed, int port,
                              long t0) throws Exception {
         RunOutcome outcome;
+        Splits data = loaded.splits();
         RunListener listeners = noDashboard ? progress : RunListener.all(progress, feed);
         try (StreamingTrainer run = StreamingTrainer.start(new TrainingRun.Parts(settings, start, train, data.val(),
                 snapshot, listeners, Learner.UpdateListener.NONE, InferenceWorker.BeforeInference.NONE))) {
@@ -249,16 +328,14 @@ final class TrainCommand implements Callable<Integer> {
         }
         progress.close();
         if (outcome.status() == RunOutcome.Status.FAILED) {
-            RunData.write(out.resolve(RunData.FILE), new RunData(config.dataset(), trainSamples, RunData.FAILED,
-                    outcome.message()));
+            RunData.write(out.resolve(RunData.FILE), runData(config, train, loaded, RunData.FAILED, outcome.message()));
             System.err.println("sparse-stream: " + outcome.message());
             return 1;
         }
         MonitorState m = outcome.monitor();
         if (m.epochs().isEmpty()) {
             // Nothing validated yet: no best model to save or test (the snapshot holds the weights so far).
-            RunData.write(out.resolve(RunData.FILE), new RunData(config.dataset(), trainSamples, RunData.STOPPED,
-                    outcome.message()));
+            RunData.write(out.resolve(RunData.FILE), runData(config, train, loaded, RunData.STOPPED, outcome.message()));
             System.out.printf("%s after %d batches, before the first epoch ended: no model or report yet; "
                     + "resume with: sparse-stream train --resume %s%n", outcome.message(), m.batches().size(), out);
             return 0;
@@ -272,7 +349,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingReport report = TrainingReport.of(config, result, train.size(), (System.nanoTime() - t0) / 1e9,
                 lambdaChanges(config.lambda(), m.batches()));
         report.write(out.resolve("report.json"));
-        RunData.write(out.resolve(RunData.FILE), new RunData(config.dataset(), trainSamples,
+        RunData.write(out.resolve(RunData.FILE), runData(config, train, loaded,
                 outcome.status() == RunOutcome.Status.COMPLETED ? RunData.COMPLETED : RunData.STOPPED, outcome.message()));
         if (outcome.status() == RunOutcome.Status.STOPPED) {
             System.out.printf("%s after %d batches; resume with: sparse-stream train --resume %s%n", outcome.message(),
@@ -286,7 +363,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Options a resumed run takes (the rest of its configuration is the snapshot's). */
     private static final java.util.Set<String> RESUME_OPTIONS = java.util.Set.of("--resume", "--epochs",
-            "--train-samples", "--data-dir", "--no-progress", "--workers", "--max-staleness", "--snapshot-every",
+            "--train-samples", "--data-dir", "--data", "--no-progress", "--workers", "--max-staleness", "--snapshot-every",
             "--http-host", "--http-port", "--no-dashboard");
 
     private void refuseOptionsThatChangeTheRun() {
@@ -389,8 +466,13 @@ final class TrainCommand implements Callable<Integer> {
     /**
      * What data the run trains on, kept in the run folder so that --resume streams the same batches, and
      * how the run last ended (running while it runs; stopped, completed or failed with the message).
+     *
+     * @param data         the patch file or vectors path (null for MNIST)
+     * @param valFraction  vectors: the held-out fractions (null: the defaults)
+     * @param trainRows    training samples per epoch (checked on resume; null in files of older runs)
      */
-    record RunData(String dataset, Integer trainSamples, String status, String message) {
+    record RunData(String dataset, Integer trainSamples, String status, String message, String data,
+                   Double valFraction, Double testFraction, Integer trainRows) {
         static final String FILE = "run.json";
         static final String RUNNING = "running";
         static final String STOPPED = "stopped";

@@ -43,7 +43,7 @@ class CommandLineTest {
     record Run(int code, String out, String err) {
     }
 
-    private static Run run(String... args) {
+    static Run run(String... args) {
         PrintStream old = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream capture = new PrintStream(out, true);
@@ -191,7 +191,7 @@ class CommandLineTest {
 
     @Test
     void everySubcommandHasHelp() {
-        for (String c : new String[] {"fetch", "train", "encode", "bench", "control"}) {
+        for (String c : new String[] {"fetch", "patches", "train", "encode", "bench", "control"}) {
             Run r = run(c, "--help");
             assertEquals(0, r.code(), c);
             assertTrue(r.out().contains("Usage: sparse-stream " + c), r.out());

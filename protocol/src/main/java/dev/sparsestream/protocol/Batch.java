@@ -11,16 +11,28 @@ package dev.sparsestream.protocol;
  * @param rows            samples in the batch
  * @param dim             values per sample
  * @param data            (rows, dim) row-major, in the model's normalised space
+ * @param pixelScale      (rows, dim) per-sample scales back to pixel space, for PSNR (natural-image patches, see
+ *                        {@code PixelMaps}); null where the model's normalisation is the same for every sample
  */
-public record Batch(long seq, int epoch, int index, int batchesPerEpoch, int rows, int dim, float[] data) {
+public record Batch(long seq, int epoch, int index, int batchesPerEpoch, int rows, int dim, float[] data,
+                    float[] pixelScale) {
     public Batch {
         if (data.length != (long) rows * dim) {
             throw new IllegalArgumentException("batch " + seq + ": " + data.length + " values for " + rows + " x " + dim);
+        }
+        if (pixelScale != null && pixelScale.length != data.length) {
+            throw new IllegalArgumentException("batch " + seq + ": " + pixelScale.length + " pixel scales for " + rows
+                    + " x " + dim);
         }
         if (epoch < 1 || index < 0 || index >= batchesPerEpoch) {
             throw new IllegalArgumentException("batch " + seq + ": epoch " + epoch + ", index " + index + " of "
                     + batchesPerEpoch);
         }
+    }
+
+    /** A batch of data without per-sample pixel maps. */
+    public Batch(long seq, int epoch, int index, int batchesPerEpoch, int rows, int dim, float[] data) {
+        this(seq, epoch, index, batchesPerEpoch, rows, dim, data, null);
     }
 
     /** Whether this batch ends its epoch. */

@@ -76,7 +76,7 @@ public final class ProtocolKryo {
      * refuses messages of another version, so nodes of different builds fail loudly instead of misreading
      * each other; the cluster is to compare it when nodes join.
      */
-    public static final int PROTOCOL_VERSION = 2;
+    public static final int PROTOCOL_VERSION = 3;
 
     private static final Map<Integer, Class<?>> REGISTRATIONS = table();
 

@@ -71,6 +71,8 @@ final class Samples {
                                  ActorRef<ControlReply> control, ActorRef<MonitorState> monitor) {
         return List.of(
                 batch(),
+                new Batch(6, 3, 1, 2, 2, 3, new float[]{0f, 1f, 2f, 3f, 4.5f, -5f},
+                        new float[]{0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f}),
                 batchRecord(7),
                 new LambdaChange(12, 0.005),
                 monitorState(),

@@ -60,7 +60,8 @@ public final class BatchSource {
      *                  first batch it has not applied; must be &lt; {@code epochs * batchesPerEpoch}
      * @param epochs    the stream completes after the last batch of this epoch (1-based), &gt;= 1
      * @return a source of batches {@code startSeq, startSeq + 1, ..., epochs * batchesPerEpoch - 1}, each
-     *         with its own freshly allocated {@code (batchSize, data.dim())} array
+     *         with its own freshly allocated {@code (batchSize, data.dim())} array (and pixel scales, when the
+     *         data has {@link dev.sparsestream.core.data.PixelMaps})
      * @throws IllegalArgumentException if an argument is out of range (the message names it and the range)
      */
     public static Source<Batch, NotUsed> of(Dataset data, int batchSize, long seed, long startSeq, int epochs) {
@@ -135,8 +136,13 @@ public final class BatchSource {
             int d = data.dim();
             float[] values = new float[Math.multiplyExact(n, d)]; // (n, d) row-major, never written again
             data.copyRows(perm, index * n, n, FloatBuffer.wrap(values));
+            float[] scale = null;
+            if (data.pixelMaps() != null) {
+                scale = new float[values.length]; // (n, d), never written again
+                data.pixelMaps().copyScaleRows(perm, index * n, n, scale);
+            }
             trace.batch(seq);
-            return new Batch(seq, epoch, index, batchesPerEpoch, n, d, values);
+            return new Batch(seq, epoch, index, batchesPerEpoch, n, d, values, scale);
         }
     }
 }

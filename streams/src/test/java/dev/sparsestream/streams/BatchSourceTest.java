@@ -254,4 +254,24 @@ class BatchSourceTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
         assertTrue(e.getMessage().contains(expected), "message '" + e.getMessage() + "' lacks '" + expected + "'");
     }
+
+    @Test
+    void pixelScalesTravelWithTheirRows() {
+        float[] x = new float[N * D];
+        float[] scale = new float[N * D];
+        float[] offset = new float[N * D];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i;
+            scale[i] = 1000 + i; // names its row and column too
+        }
+        Dataset data = new Dataset("mapped", x, N, D, null,
+                new dev.sparsestream.core.data.PixelMaps(scale, offset, N, D));
+        List<Batch> batches = drain(BatchSource.of(data, BATCH, SEED, 0, 2), 2 * PER_EPOCH);
+        for (Batch b : batches) {
+            for (int v = 0; v < b.data().length; v++) {
+                assertEquals(1000 + b.data()[v], b.pixelScale()[v]);
+            }
+        }
+        assertEquals(null, drain(BatchSource.of(synthetic(), BATCH, SEED, 0, 1), PER_EPOCH).get(0).pixelScale());
+    }
 }

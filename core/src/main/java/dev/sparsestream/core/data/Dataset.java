@@ -19,6 +19,7 @@ public final class Dataset {
     private final int n;
     private final int d;
     private final int[] labels;
+    private final PixelMaps maps;
 
     /**
      * @param name          a human-readable name (for logs and error messages)
@@ -30,6 +31,14 @@ public final class Dataset {
      * @throws IllegalArgumentException if the lengths do not agree with {@code n} and {@code d}
      */
     public Dataset(String name, float[] x, int n, int d, int[] labelsOrNull) {
+        this(name, x, n, d, labelsOrNull, null);
+    }
+
+    /**
+     * As {@link #Dataset(String, float[], int, int, int[])}, with per-sample maps back to pixel space
+     * (natural-image patches), or null for data whose {@link Normalisation} is the same for every sample.
+     */
+    public Dataset(String name, float[] x, int n, int d, int[] labelsOrNull, PixelMaps mapsOrNull) {
         this.name = Objects.requireNonNull(name, "name");
         Objects.requireNonNull(x, "x");
         if (n < 0) {
@@ -46,6 +55,11 @@ public final class Dataset {
             throw new IllegalArgumentException(name + ": labels must hold n = " + n + " values, got "
                     + labelsOrNull.length);
         }
+        if (mapsOrNull != null && (mapsOrNull.size() != n || mapsOrNull.dim() != d)) {
+            throw new IllegalArgumentException(name + ": pixel maps of " + mapsOrNull.size() + " x " + mapsOrNull.dim()
+                    + " for data of " + n + " x " + d);
+        }
+        this.maps = mapsOrNull;
         this.x = x;
         this.n = n;
         this.d = d;
@@ -70,6 +84,11 @@ public final class Dataset {
     /** @return whether the rows carry labels */
     public boolean hasLabels() {
         return labels != null;
+    }
+
+    /** @return the per-sample maps to pixel space, or null when the data's {@link Normalisation} applies to all */
+    public PixelMaps pixelMaps() {
+        return maps;
     }
 
     /**
@@ -147,7 +166,7 @@ public final class Dataset {
             throw new IllegalArgumentException(name + ": head(" + count + ") needs 1 <= count <= size() = " + n);
         }
         return new Dataset(name + "[:" + count + "]", Arrays.copyOf(x, count * d), count, d,
-                labels == null ? null : Arrays.copyOf(labels, count));
+                labels == null ? null : Arrays.copyOf(labels, count), maps == null ? null : maps.head(count));
     }
 
     /**
@@ -165,11 +184,12 @@ public final class Dataset {
                 l[r] = labels[src];
             }
         }
-        return new Dataset(newName, y, indices.length, d, l);
+        return new Dataset(newName, y, indices.length, d, l, maps == null ? null : maps.select(indices));
     }
 
     @Override
     public String toString() {
-        return "Dataset[" + name + ", " + n + " x " + d + (labels == null ? "" : ", labelled") + "]";
+        return "Dataset[" + name + ", " + n + " x " + d + (labels == null ? "" : ", labelled")
+                + (maps == null ? "" : ", pixel maps") + "]";
     }
 }

@@ -93,7 +93,7 @@ public final class MnistData {
      * @throws IdxFormatException    if a file is malformed or has the wrong size (naming it)
      * @throws IOException           if a checksum does not match or reading fails
      */
-    public static MnistSplits load(Path mnistDir) throws IOException {
+    public static Splits load(Path mnistDir) throws IOException {
         Map<String, Path> files = locate(mnistDir);
         int[][] split = readSplit();
 
@@ -113,7 +113,7 @@ public final class MnistData {
         Dataset train = gather("mnist-train", trainImages, trainLabels, split[0], lut);
         Dataset val = gather("mnist-val", trainImages, trainLabels, split[1], lut);
         Dataset test = gather("mnist-test", testImages, testLabels, null, lut);
-        return new MnistSplits(train, val, test);
+        return new Splits(train, val, test);
     }
 
     /**

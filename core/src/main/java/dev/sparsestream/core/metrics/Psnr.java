@@ -7,6 +7,8 @@ import java.nio.FloatBuffer;
 /**
  * PSNR per sample in pixel space, then averaged (REFERENCE.md, "Metrics"): p = std x + mean for target
  * and reconstruction, no clamping; mse_i = mean over pixels (1e-4 where it is 0); PSNR_i = 10 log10(1 / mse_i).
+ * Natural-image patches map back to pixels per sample and pixel ({@link dev.sparsestream.core.data.PixelMaps}:
+ * p = scale x + offset), so their difference is scale times the normalised one.
  */
 public final class Psnr {
     private Psnr() {
@@ -14,21 +16,43 @@ public final class Psnr {
 
     /** Sum over the batch's samples of PSNR_i (sum, so batches of any size can be averaged exactly). */
     public static double sum(Matrix recon, Matrix target, Normalisation norm) {
+        return sum(recon, target, norm, null);
+    }
+
+    /**
+     * As {@link #sum(Matrix, Matrix, Normalisation)}, with per-pixel scales.
+     *
+     * @param scaleOrNull (n, d) row-major pixel scales of the batch's samples (at least n*d values), or null to use
+     *                    {@code norm.std()} everywhere
+     */
+    public static double sum(Matrix recon, Matrix target, Normalisation norm, float[] scaleOrNull) {
         int n = target.rows();
         int d = target.cols();
         Matrix.requireShape(recon, n, d, "reconstruction");
+        if (scaleOrNull != null && scaleOrNull.length < n * d) {
+            throw new IllegalArgumentException("pixel scales hold " + scaleOrNull.length + " values for a batch of "
+                    + n + " x " + d);
+        }
         FloatBuffer rd = recon.data();
         FloatBuffer td = target.data();
-        // pixel difference = std * (normalised difference): the mean cancels.
+        // pixel difference = scale * (normalised difference): the offset cancels.
         double s2 = norm.std() * norm.std();
         double total = 0;
         for (int i = 0, o = 0; i < n; i++) {
             double se = 0;
-            for (int p = 0; p < d; p++, o++) {
-                double r = rd.get(o) - td.get(o);
-                se += r * r;
+            if (scaleOrNull == null) {
+                for (int p = 0; p < d; p++, o++) {
+                    double r = rd.get(o) - td.get(o);
+                    se += r * r;
+                }
+                se *= s2;
+            } else {
+                for (int p = 0; p < d; p++, o++) {
+                    double r = (double) scaleOrNull[o] * (rd.get(o) - td.get(o));
+                    se += r * r;
+                }
             }
-            double mse = s2 * se / d;
+            double mse = se / d;
             total += 10 * Math.log10(1 / (mse == 0 ? 1e-4 : mse));
         }
         return total;

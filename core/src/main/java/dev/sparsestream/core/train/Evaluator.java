@@ -24,6 +24,7 @@ public final class Evaluator {
     private final Decoder.Workspace decoderWs;
     private final Fista fista;
     private final Matrix zeros;
+    private final float[] scale;
 
     public Evaluator(SparseAutoencoder model, int batchSize) {
         this.model = model;
@@ -34,6 +35,7 @@ public final class Evaluator {
         decoderWs = model.decoder().workspace(n);
         fista = model.hasEncoder() ? null : new Fista(n, l);
         zeros = model.hasEncoder() ? null : Matrix.zeros(n, l);
+        scale = new float[n * model.config().dataDim()];
     }
 
     /** Metrics over all complete batches of the dataset (a remainder smaller than a batch is left out). */
@@ -51,6 +53,9 @@ public final class Evaluator {
         double sparsity = 0;
         for (int b = 0; b < batches; b++) {
             data.copyRows(b * n, n, y.data());
+            if (data.pixelMaps() != null) {
+                data.pixelMaps().copyScaleRows(b * n, n, scale);
+            }
             Matrix z;
             if (encoderWs != null) {
                 z = encoderWs.forward(y);
@@ -61,7 +66,7 @@ public final class Evaluator {
             }
             Matrix recon = decoderWs.decode(z);
             energy = energy.plus(Energy.of(z, recon, y, null, p));
-            psnr += Psnr.sum(recon, y, model.config().normalisation());
+            psnr += Psnr.sum(recon, y, model.config().normalisation(), data.pixelMaps() != null ? scale : null);
             CodeStats cs = CodeStats.of(z);
             minStd += cs.minStd();
             meanStd += cs.meanStd();

@@ -38,6 +38,7 @@ public final class Trainer {
         Evaluator evaluator = new Evaluator(model, n);
         FistaParams params = FistaParams.of(config);
         Matrix y = Matrix.zeros(n, config.dataDim());
+        float[] scale = train.pixelMaps() != null ? new float[n * config.dataDim()] : null; // (n, d)
         SparseAutoencoder best = model.copy();
         List<EpochReport> reports = new ArrayList<>();
         double bestEnergy = Double.POSITIVE_INFINITY;
@@ -51,7 +52,10 @@ public final class Trainer {
             Summary.Accumulator acc = new Summary.Accumulator();
             for (int b = 0; b < batches; b++) {
                 train.copyRows(perm, b * n, n, y.data());
-                BatchMetrics m = step.apply(y, params);
+                if (scale != null) {
+                    train.pixelMaps().copyScaleRows(perm, b * n, n, scale);
+                }
+                BatchMetrics m = step.apply(y, scale, params);
                 if (!m.energy().isFinite()) {
                     throw new NonFiniteEnergyException(epoch, b, m.energy().total());
                 }

@@ -63,9 +63,18 @@ public final class TrainingStep {
 
     /** Inference then one update of decoder and encoder on the batch y (n, d), which is not changed. */
     public BatchMetrics apply(Matrix y, FistaParams p) {
+        return apply(y, null, p);
+    }
+
+    /**
+     * As {@link #apply(Matrix, FistaParams)} for data with per-sample maps to pixel space.
+     *
+     * @param pixelScale (n, d) scales of the batch's samples for its PSNR, or null to use the normalisation's
+     */
+    public BatchMetrics apply(Matrix y, float[] pixelScale, FistaParams p) {
         long t0 = System.nanoTime();
         Matrix z = inference.solve(y, p);
-        return update(y, z, inference.meanSteps(), inference.iterations(), p, t0);
+        return update(y, pixelScale, z, inference.meanSteps(), inference.iterations(), p, t0);
     }
 
     /**
@@ -74,20 +83,26 @@ public final class TrainingStep {
      * from this model's current weights the result equals {@link #apply}'s.
      */
     public BatchMetrics learn(Matrix y, Matrix z, double fistaSteps, int fistaIterations, FistaParams p) {
+        return learn(y, null, z, fistaSteps, fistaIterations, p);
+    }
+
+    /** As {@link #learn(Matrix, Matrix, double, int, FistaParams)} with the batch's pixel scales (or null). */
+    public BatchMetrics learn(Matrix y, float[] pixelScale, Matrix z, double fistaSteps, int fistaIterations,
+                              FistaParams p) {
         long t0 = System.nanoTime();
         Matrix.requireShape(y, n, config.dataDim(), "training batch");
         Matrix.requireShape(z, n, config.codeDim(), "codes");
         inference.encode(y); // the encoder's activations at the current weights, for its backward pass
-        return update(y, z, fistaSteps, fistaIterations, p, t0);
+        return update(y, pixelScale, z, fistaSteps, fistaIterations, p, t0);
     }
 
-    private BatchMetrics update(Matrix y, Matrix z, double fistaSteps, int fistaIterations, FistaParams p, long t0) {
+    private BatchMetrics update(Matrix y, float[] pixelScale, Matrix z, double fistaSteps, int fistaIterations, FistaParams p, long t0) {
         Decoder.Workspace decoderWs = inference.decoderWorkspace();
         ListaEncoder.Workspace encoderWs = inference.encoderWorkspace();
         Matrix zE = inference.encoderCodes();                             // (n, l) or null
         Matrix recon = decoderWs.decode(z);                               // (n, d)
         Energy energy = Energy.of(z, recon, y, p.gamma() > 0 ? zE : null, p);
-        double psnr = Psnr.sum(recon, y, config.normalisation()) / n;
+        double psnr = Psnr.sum(recon, y, config.normalisation(), pixelScale) / n;
         CodeStats codes = CodeStats.of(z);
 
         double decoderLoss = decoderWs.backwardMse(z, y);

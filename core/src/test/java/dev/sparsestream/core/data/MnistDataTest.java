@@ -24,7 +24,7 @@ class MnistDataTest {
         assumeTrue(MnistTestData.present(), "real MNIST not found; run ./sparse-stream fetch mnist");
         Path dir = MnistTestData.dir();
         long t0 = System.nanoTime();
-        MnistSplits s = MnistData.load(dir);
+        Splits s = MnistData.load(dir);
         System.out.printf("MnistData.load(%s): %.0f ms%n", dir, (System.nanoTime() - t0) / 1e6);
 
         assertEquals(55_000, s.train().size());
@@ -88,7 +88,7 @@ class MnistDataTest {
         for (String name : new String[] {MnistFiles.TRAIN_LABELS, MnistFiles.TEST_LABELS}) {
             Files.write(tmp.resolve(name + ".gz"), IdxTestFiles.gzip(Files.readAllBytes(dir.resolve(name))));
         }
-        MnistSplits s = MnistData.load(tmp);
+        Splits s = MnistData.load(tmp);
         assertEquals(55_000, s.train().size());
         assertEquals(7, s.test().label(0));
     }

@@ -124,4 +124,44 @@ class CodeStatsAndPsnrTest {
         }
         assertEquals(expected, Psnr.sum(Matrix.of(n, d, r), Matrix.of(n, d, t), norm), 1e-5);
     }
+
+    @Test
+    void psnrOfPatchesUndoesLcnAndTheGreyNormalisation() {
+        // pixel = 0.259 (x s + m) + 0.457 for target and reconstruction, per sample and pixel.
+        Random rng = new Random(7);
+        int n = 4;
+        int d = 9;
+        float[] t = new float[n * d];
+        float[] r = new float[n * d];
+        float[] s = new float[n * d];
+        float[] m = new float[n * d];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = (float) rng.nextGaussian();
+            r[i] = (float) (t[i] + 0.2 * rng.nextGaussian());
+            s[i] = (float) (0.05 + rng.nextDouble());
+            m[i] = (float) (rng.nextGaussian() * 0.5);
+        }
+        double expected = 0;
+        for (int i = 0; i < n; i++) {
+            double se = 0;
+            for (int p = 0; p < d; p++) {
+                int o = i * d + p;
+                double pr = 0.259 * (r[o] * s[o] + m[o]) + 0.457;
+                double pt = 0.259 * (t[o] * s[o] + m[o]) + 0.457;
+                se += (pr - pt) * (pr - pt);
+            }
+            expected += 10 * Math.log10(d / se);
+        }
+        Normalisation grey = new Normalisation(0.457, 0.259);
+        var maps = dev.sparsestream.core.data.PixelMaps.afterLcn(m.clone(), s.clone(), n, d, grey);
+        float[] scale = new float[n * d];
+        maps.copyScaleRows(0, n, scale);
+        assertEquals(expected, Psnr.sum(Matrix.of(n, d, r), Matrix.of(n, d, t), grey, scale), 1e-4);
+        // and the maps' pixels are the formula's
+        float[] pixels = new float[d];
+        maps.toPixels(2, java.nio.FloatBuffer.wrap(t, 2 * d, d).slice(), pixels);
+        for (int p = 0; p < d; p++) {
+            assertEquals(0.259 * (t[2 * d + p] * s[2 * d + p] + m[2 * d + p]) + 0.457, pixels[p], 1e-5);
+        }
+    }
 }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.sparsestream.core.data.MnistData;
 import dev.sparsestream.core.data.MnistFiles;
-import dev.sparsestream.core.data.MnistSplits;
+import dev.sparsestream.core.data.Splits;
 import dev.sparsestream.core.model.Family;
 import dev.sparsestream.core.model.ModelConfig;
 import dev.sparsestream.core.model.Presets;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /** Short real-MNIST runs (skipped when the data is absent; ./run-tests fetches it). */
 class MnistTrainingTest {
-    static MnistSplits data;
+    static Splits data;
 
     @BeforeAll
     static void load() throws IOException {
