@@ -26,6 +26,7 @@ public final class Main implements Runnable {
     /** The configured command line; errors in user input print a message without a stack trace. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        cl.setUsageHelpWidth(120); // the descriptions are written for 120 columns
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException
                     || ex instanceof IllegalStateException) {
