@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -36,6 +37,8 @@ public final class PatchBuilder {
     public static final int CACHE_IMAGES = 4096;
     /** Giving up when this many crops in a row were all rejected. */
     static final int MAX_FRUITLESS_CROPS = 100_000;
+    /** Uncached images are decoded this many at a time (the originals of a batch could be gigabytes). */
+    static final int CHUNK = 32;
     /** How many skipped files are named in the summary. */
     public static final int NAMED_FAILURES = 5;
 
@@ -84,13 +87,17 @@ public final class PatchBuilder {
 
     public static Result build(Config c, Progress progress) throws IOException {
         List<Path> files = imageFiles(c.images());
+        return build(c, progress, files, files.size() <= CACHE_IMAGES);
+    }
+
+    /** With the choice of keeping resized images made by the caller (the result is the same either way). */
+    static Result build(Config c, Progress progress, List<Path> files, boolean cache) throws IOException {
         if (files.isEmpty()) {
             throw new IOException("no JPEG or PNG files under " + c.images());
         }
         Random rng = new Random(c.seed());
         List<Integer> order = new ArrayList<>(IntStream.range(0, files.size()).boxed().toList());
         Collections.shuffle(order, rng);
-        boolean cache = files.size() <= CACHE_IMAGES;
         Map<Integer, RgbImage> resized = new HashMap<>();
         boolean[] bad = new boolean[files.size()];
         List<String> failures = new ArrayList<>();
@@ -111,7 +118,6 @@ public final class PatchBuilder {
         float[] bp = new float[BATCH * d];
         float[] bm = new float[BATCH * d];
         float[] bs = new float[BATCH * d];
-        int[] grey = new int[Lcn.CROP * Lcn.CROP];
         Lcn.Workspace ws = new Lcn.Workspace();
         float[] lut = new float[256];
         for (int v = 0; v < 256; v++) {
@@ -133,30 +139,46 @@ public final class PatchBuilder {
                     batch[n++] = f;
                 }
             }
-            Loaded[] images = load(files, batch, cache ? resized : null);
+            // In chunks, so that at most CHUNK decoded originals are held when images are not cached.
             int count = 0;
-            for (int i = 0; i < BATCH; i++) {
-                RgbImage im = images[i].image();
-                if (im == null) {
-                    int f = batch[i];
-                    if (!bad[f]) {
-                        bad[f] = true;
-                        failureCount++;
-                        if (failures.size() < NAMED_FAILURES) {
-                            failures.add(images[i].failure());
+            for (int from = 0; from < BATCH; from += cache ? BATCH : CHUNK) {
+                int[] part = Arrays.copyOfRange(batch, from, Math.min(BATCH, from + (cache ? BATCH : CHUNK)));
+                Loaded[] images = load(files, part, cache ? resized : null);
+                List<Crop> windows = new ArrayList<>(part.length);
+                for (int i = 0; i < part.length; i++) {
+                    RgbImage im = images[i].image();
+                    if (im == null) {
+                        int f = part[i];
+                        if (!bad[f]) {
+                            bad[f] = true;
+                            failureCount++;
+                            if (failures.size() < NAMED_FAILURES) {
+                                failures.add(images[i].failure());
+                            }
                         }
+                        continue;
                     }
-                    continue;
+                    imagesRead++;
+                    // Cached images are resized already; others are resized only where they are cropped.
+                    int[] size = cache ? new int[] {im.width(), im.height()}
+                            : RgbImage.shorterSideSize(im.width(), im.height(), SHORTER_SIDE);
+                    int top = rng.nextInt(size[1] - Lcn.CROP + 1);
+                    int left = rng.nextInt(size[0] - Lcn.CROP + 1);
+                    windows.add(new Crop(im, size, left, top, count++));
                 }
-                imagesRead++;
-                int top = rng.nextInt(im.height() - Lcn.CROP + 1);
-                int left = rng.nextInt(im.width() - Lcn.CROP + 1);
-                im.greyWindow(left, top, Lcn.CROP, grey, 0);
-                int o = count * Lcn.CROP * Lcn.CROP;
-                for (int k = 0; k < grey.length; k++) {
-                    batchCrops[o + k] = lut[grey[k]];
-                }
-                count++;
+                windows.parallelStream().forEach(cr -> {
+                    int[] grey = new int[Lcn.CROP * Lcn.CROP];
+                    if (cache) {
+                        cr.image().greyWindow(cr.left(), cr.top(), Lcn.CROP, grey, 0);
+                    } else {
+                        cr.image().resizedWindow(cr.size()[0], cr.size()[1], cr.left(), cr.top(), Lcn.CROP)
+                                .greyWindow(0, 0, Lcn.CROP, grey, 0);
+                    }
+                    int o = cr.slot() * Lcn.CROP * Lcn.CROP;
+                    for (int k = 0; k < grey.length; k++) {
+                        batchCrops[o + k] = lut[grey[k]];
+                    }
+                });
             }
             if (count == 0) {
                 continue; // every image of this batch failed; the loop checks whether any is left
@@ -185,7 +207,7 @@ public final class PatchBuilder {
                 failureCount);
     }
 
-    /** Resized images of a batch, decoded in parallel (each file once), or why a file cannot be used. */
+    /** Images of a batch (resized when cached), decoded in parallel (each file once), or why a file cannot be used. */
     private static Loaded[] load(List<Path> files, int[] batch, Map<Integer, RgbImage> cache) {
         Loaded[] out = new Loaded[batch.length];
         List<Integer> missing = new ArrayList<>();
@@ -199,7 +221,7 @@ public final class PatchBuilder {
         }
         Map<Integer, Loaded> loaded = new HashMap<>();
         missing.parallelStream().forEach(f -> {
-            Loaded im = decode(files.get(f));
+            Loaded im = decode(files.get(f), cache != null);
             synchronized (loaded) {
                 loaded.put(f, im);
             }
@@ -219,13 +241,18 @@ public final class PatchBuilder {
         return out;
     }
 
-    /** A file's resized image, or why it cannot be used. */
+    /** Where a batch's image is cropped, and which of the batch's crops it gives. */
+    private record Crop(RgbImage image, int[] size, int left, int top, int slot) {
+    }
+
+    /** A file's image (resized when cached, else as decoded), or why it cannot be used. */
     private record Loaded(RgbImage image, String failure) {
     }
 
-    private static Loaded decode(Path file) {
+    private static Loaded decode(Path file, boolean resize) {
         try {
-            return new Loaded(RgbImage.read(file).resizeShorterSide(SHORTER_SIDE), null);
+            RgbImage im = RgbImage.read(file);
+            return new Loaded(resize ? im.resizeShorterSide(SHORTER_SIDE) : im, null);
         } catch (IOException | RuntimeException e) {
             return new Loaded(null, e.getMessage() != null ? e.getMessage() : file + ": " + e);
         }

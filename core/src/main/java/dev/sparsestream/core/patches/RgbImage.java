@@ -56,8 +56,21 @@ public record RgbImage(int width, int height, byte[] rgb) {
         }
         int w = image.getWidth();
         int h = image.getHeight();
-        int[] argb = image.getRGB(0, 0, w, h, null, 0, w); // any colour model to sRGB
         byte[] rgb = new byte[3 * w * h];
+        if (image.getType() == BufferedImage.TYPE_3BYTE_BGR
+                && image.getRaster().getDataBuffer() instanceof java.awt.image.DataBufferByte bytes
+                && bytes.getNumBanks() == 1 && bytes.getData().length == rgb.length
+                && image.getRaster().getSampleModelTranslateX() == 0 && image.getRaster().getSampleModelTranslateY() == 0) {
+            // What ImageIO gives for colour JPEGs: BGR bytes, sRGB; getRGB would convert pixel by pixel (slow)
+            byte[] bgr = bytes.getData();
+            for (int i = 0; i < rgb.length; i += 3) {
+                rgb[i] = bgr[i + 2];
+                rgb[i + 1] = bgr[i + 1];
+                rgb[i + 2] = bgr[i];
+            }
+            return new RgbImage(w, h, rgb);
+        }
+        int[] argb = image.getRGB(0, 0, w, h, null, 0, w); // any other colour model to sRGB
         for (int i = 0; i < argb.length; i++) {
             rgb[3 * i] = (byte) (argb[i] >> 16);
             rgb[3 * i + 1] = (byte) (argb[i] >> 8);
@@ -71,16 +84,64 @@ public record RgbImage(int width, int height, byte[] rgb) {
      * torchvision's Resize computes it), with Pillow's antialiased bilinear filter.
      */
     public RgbImage resizeShorterSide(int shorter) {
-        int w;
-        int h;
-        if (width <= height) {
-            w = shorter;
-            h = (int) ((long) shorter * height / width);
-        } else {
-            h = shorter;
-            w = (int) ((long) shorter * width / height);
+        int[] size = shorterSideSize(width, height, shorter);
+        return resize(size[0], size[1]);
+    }
+
+    /** {width, height} of an image of this size resized so that its shorter side is {@code shorter}. */
+    public static int[] shorterSideSize(int width, int height, int shorter) {
+        return width <= height ? new int[] {shorter, (int) ((long) shorter * height / width)}
+                : new int[] {(int) ((long) shorter * width / height), shorter};
+    }
+
+    /**
+     * The {@code size x size} window at (left, top) of {@link #resize resize(newWidth, newHeight)}, byte for byte,
+     * computing only that window: the horizontal pass on the source rows the window's vertical pass needs, for
+     * its columns only. A random crop of a large image costs a fraction of resizing all of it.
+     */
+    public RgbImage resizedWindow(int newWidth, int newHeight, int left, int top, int size) {
+        if (left < 0 || top < 0 || size < 1 || left + size > newWidth || top + size > newHeight) {
+            throw new IllegalArgumentException("window " + size + " at (" + left + ", " + top + ") outside "
+                    + newWidth + " x " + newHeight);
         }
-        return resize(w, h);
+        Coefficients cx = Coefficients.of(width, newWidth);
+        Coefficients cy = Coefficients.of(height, newHeight);
+        int y0 = cy.min[top];
+        int y1 = 0;
+        for (int yy = top; yy < top + size; yy++) {
+            y1 = Math.max(y1, cy.min[yy] + cy.size[yy]);
+        }
+        byte[] horizontal = new byte[3 * size * (y1 - y0)]; // source rows y0..y1, the window's columns
+        for (int y = y0; y < y1; y++) {
+            for (int j = 0; j < size; j++) {
+                int xx = left + j;
+                int min = cx.min[xx];
+                int[] kk = cx.kk[xx];
+                for (int c = 0; c < 3; c++) {
+                    int ss = 1 << (PRECISION_BITS - 1);
+                    for (int k = 0; k < cx.size[xx]; k++) {
+                        ss += (rgb[3 * (y * width + min + k) + c] & 0xff) * kk[k];
+                    }
+                    horizontal[3 * ((y - y0) * size + j) + c] = (byte) clip8(ss);
+                }
+            }
+        }
+        byte[] out = new byte[3 * size * size];
+        for (int i = 0; i < size; i++) {
+            int yy = top + i;
+            int min = cy.min[yy] - y0;
+            int[] kk = cy.kk[yy];
+            for (int j = 0; j < size; j++) {
+                for (int c = 0; c < 3; c++) {
+                    int ss = 1 << (PRECISION_BITS - 1);
+                    for (int k = 0; k < cy.size[yy]; k++) {
+                        ss += (horizontal[3 * ((min + k) * size + j) + c] & 0xff) * kk[k];
+                    }
+                    out[3 * (i * size + j) + c] = (byte) clip8(ss);
+                }
+            }
+        }
+        return new RgbImage(size, size, out);
     }
 
     /**

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -97,5 +98,18 @@ class PatchBuilderTest {
                 new PatchBuilder.Config(junk, 10, 0, 0, 1), PatchBuilder.Progress.NONE));
         assertTrue(bad.getMessage().contains("no usable image") && bad.getMessage().contains("x.jpg"), bad.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new PatchBuilder.Config(junk, 0, 1, 1, 1));
+    }
+
+    @Test
+    void cachedAndUncachedImagesGiveTheSamePatches() throws Exception {
+        // Uncached images are resized only in their crop's window; cached ones as a whole, then cropped.
+        Path dir = folder();
+        PatchBuilder.Config c = new PatchBuilder.Config(dir, 300, 0, 0, 12);
+        List<Path> files = PatchBuilder.imageFiles(dir);
+        PatchBuilder.Result cached = PatchBuilder.build(c, PatchBuilder.Progress.NONE, files, true);
+        PatchBuilder.Result decodedEachTime = PatchBuilder.build(c, PatchBuilder.Progress.NONE, files, false);
+        assertArrayEquals(cached.patches().x(), decodedEachTime.patches().x());
+        assertArrayEquals(cached.patches().mean(), decodedEachTime.patches().mean());
+        assertEquals(cached.failureCount(), decodedEachTime.failureCount());
     }
 }

@@ -108,4 +108,56 @@ class RgbImageTest {
         IOException cutError = assertThrows(IOException.class, () -> RgbImage.read(cutJpeg));
         assertTrue(cutError.getMessage().contains("photo-cut.jpg"), cutError.getMessage());
     }
+
+    @Test
+    void aResizedWindowEqualsTheWindowOfTheWholeResize() {
+        java.util.Random rng = new java.util.Random(3);
+        for (int trial = 0; trial < 20; trial++) {
+            int w = 40 + rng.nextInt(400);
+            int h = 40 + rng.nextInt(400);
+            byte[] rgb = new byte[3 * w * h];
+            rng.nextBytes(rgb);
+            RgbImage im = new RgbImage(w, h, rgb);
+            int[] size = RgbImage.shorterSideSize(w, h, 30 + rng.nextInt(120)); // down and up
+            RgbImage whole = im.resize(size[0], size[1]);
+            int s = 1 + rng.nextInt(Math.min(size[0], size[1]));
+            int left = rng.nextInt(size[0] - s + 1);
+            int top = rng.nextInt(size[1] - s + 1);
+            RgbImage window = im.resizedWindow(size[0], size[1], left, top, s);
+            for (int i = 0; i < s; i++) {
+                for (int j = 0; j < s; j++) {
+                    for (int c = 0; c < 3; c++) {
+                        assertEquals(whole.rgb()[3 * ((top + i) * size[0] + left + j) + c], window.rgb()[3 * (i * s + j) + c],
+                                "trial " + trial + " pixel " + i + "," + j);
+                    }
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> new RgbImage(4, 4, new byte[48]).resizedWindow(3, 3, 1, 1, 3));
+    }
+
+    @Test
+    void colourJpegsDecodeToTheColoursImageIoReports(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        java.awt.image.BufferedImage src = new java.awt.image.BufferedImage(37, 23, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.util.Random rng = new java.util.Random(8);
+        for (int y = 0; y < 23; y++) {
+            for (int x = 0; x < 37; x++) {
+                src.setRGB(x, y, rng.nextInt(1 << 24));
+            }
+        }
+        java.nio.file.Path f = tmp.resolve("c.jpg");
+        javax.imageio.ImageIO.write(src, "jpg", f.toFile());
+        RgbImage im = RgbImage.read(f);
+        java.awt.image.BufferedImage ref = javax.imageio.ImageIO.read(f.toFile()); // decoded again, read per pixel
+        for (int y = 0; y < 23; y++) {
+            for (int x = 0; x < 37; x++) {
+                int argb = ref.getRGB(x, y);
+                int p = 3 * (y * 37 + x);
+                assertEquals((argb >> 16) & 0xff, im.rgb()[p] & 0xff);
+                assertEquals((argb >> 8) & 0xff, im.rgb()[p + 1] & 0xff);
+                assertEquals(argb & 0xff, im.rgb()[p + 2] & 0xff);
+            }
+        }
+    }
 }
