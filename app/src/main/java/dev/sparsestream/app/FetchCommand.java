@@ -22,6 +22,10 @@ import picocli.CommandLine.Parameters;
 final class FetchCommand implements Callable<Integer> {
     /** The demo patch file, relative to the data folder; 'train --dataset patches' uses it by default. */
     static final Path DEMO_PATCHES = Path.of("patches", "mate-nature.patches");
+    /** The demo file's train, validation and test counts (the option defaults below). */
+    static final int DEMO_TRAIN = 50_000;
+    static final int DEMO_VAL = 5_000;
+    static final int DEMO_TEST = 5_000;
 
     @Parameters(index = "0", paramLabel = "DATASET", description = "Dataset to fetch: mnist or photos.")
     String dataset;
@@ -30,13 +34,13 @@ final class FetchCommand implements Callable<Integer> {
             description = "Data folder (default: $SPARSE_STREAM_DATA or ./data); MNIST goes to DIR/mnist, patches to DIR/patches.")
     Path dataDir;
 
-    @Option(names = "--train", defaultValue = "50000", paramLabel = "N", description = "photos: training patches (default 50000).")
+    @Option(names = "--train", defaultValue = "" + DEMO_TRAIN, paramLabel = "N", description = "photos: training patches (default 50000).")
     int train;
 
-    @Option(names = "--val", defaultValue = "5000", paramLabel = "N", description = "photos: validation patches (default 5000).")
+    @Option(names = "--val", defaultValue = "" + DEMO_VAL, paramLabel = "N", description = "photos: validation patches (default 5000).")
     int val;
 
-    @Option(names = "--test", defaultValue = "5000", paramLabel = "N", description = "photos: test patches (default 5000).")
+    @Option(names = "--test", defaultValue = "" + DEMO_TEST, paramLabel = "N", description = "photos: test patches (default 5000).")
     int test;
 
     @Option(names = "--no-progress", description = "photos: no progress bar.")

@@ -51,7 +51,8 @@ record TrainingData(Splits splits, Normalisation pixelSpace, Path source) {
                 if (data == null && !Files.exists(file)) {
                     System.out.println("no --data given and no demo patches in " + file + "; building them first "
                             + "(as 'sparse-stream fetch photos' does)");
-                    PatchesCommand.build(new PatchBuilder.Config(DemoPhotos.ensure(System.out), 50_000, 5_000, 5_000, 1),
+                    PatchesCommand.build(new PatchBuilder.Config(DemoPhotos.ensure(System.out), FetchCommand.DEMO_TRAIN,
+                            FetchCommand.DEMO_VAL, FetchCommand.DEMO_TEST, 1),
                             file, false, false);
                 }
                 return new TrainingData(PatchData.load(file), null, file);

@@ -21,11 +21,6 @@ public final class PatchData {
                 split(file, "test", c.test(), grey));
     }
 
-    /** Header only, for a quick look at what a file holds (reads and checks the whole file). */
-    public static PatchFile.Header header(Path file) throws IOException {
-        return PatchFile.read(file).header();
-    }
-
     private static Dataset split(Path file, String name, PatchFile.Patches p, Normalisation grey) throws IOException {
         if (p.count() == 0) {
             throw new IOException(file + " has no " + name + " patches (build it with a positive --"

@@ -24,15 +24,6 @@ public final class Presets {
     private Presets() {
     }
 
-    /** The preset of a dataset: "mnist" or "patches" (for "vectors", see {@link #vectors}). */
-    public static ModelConfig of(String dataset, Family f) {
-        return switch (dataset) {
-            case "mnist" -> mnist(f);
-            case "patches" -> patches(f);
-            default -> throw new IllegalArgumentException("no preset for dataset '" + dataset + "'; known: mnist, patches");
-        };
-    }
-
     public static ModelConfig mnist(Family f) {
         // columns: lambda, gamma, beta, T, lrD, lrE, wd(b1), wd(b), eta, lr halving, decoder wd
         return switch (f) {

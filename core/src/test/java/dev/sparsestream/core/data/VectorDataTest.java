@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sparsestream.core.io.NpyBytes;
 import dev.sparsestream.core.io.NpyFiles;
 import dev.sparsestream.core.tensor.Matrix;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -32,18 +32,6 @@ class VectorDataTest {
             }
         }
         return Matrix.of(n, d, v);
-    }
-
-    private static byte[] npy(String descr, String shape, byte[] data) {
-        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
-        int unpadded = 10 + dict.length() + 1;
-        String header = dict + " ".repeat((64 - unpadded % 64) % 64) + "\n";
-        ByteBuffer buf = ByteBuffer.allocate(10 + header.length() + data.length).order(ByteOrder.LITTLE_ENDIAN);
-        buf.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
-        buf.putShort((short) header.length());
-        buf.put(header.getBytes(StandardCharsets.ISO_8859_1));
-        buf.put(data);
-        return buf.array();
     }
 
     @Test
@@ -98,7 +86,7 @@ class VectorDataTest {
             b.putDouble(i * 0.5);
         }
         Path f = tmp.resolve("x64.npy");
-        Files.write(f, npy("<f8", "(1000, 2)", b.array()));
+        Files.write(f, NpyBytes.of("<f8", "(1000, 2)", b.array()));
         VectorData v = VectorData.load(f, 0.25, 0.25, 1, 250);
         float[] firstTrain = {v.splits().train().get(0, 0), v.splits().train().get(0, 1)};
         assertEquals(firstTrain[0] + 0.5f, firstTrain[1]);
@@ -107,7 +95,7 @@ class VectorDataTest {
     @Test
     void errorsNameTheProblem() throws IOException {
         Path ints = tmp.resolve("ints.npy");
-        Files.write(ints, npy("<i4", "(2, 2)", new byte[16]));
+        Files.write(ints, NpyBytes.of("<i4", "(2, 2)", new byte[16]));
         assertMessage(assertThrows(IOException.class, () -> VectorData.load(ints, 0.1, 0.1, 1, 2)), "int32", "float32");
 
         Path ragged = Files.createDirectories(tmp.resolve("ragged"));

@@ -81,17 +81,9 @@ class ModelStoreTest {
         }
     }
 
-    /** Writes an .npy with an arbitrary descr and raw data bytes (NPY 1.0, header padded to 64). */
+    /** Writes an .npy with an arbitrary descr and raw data bytes. */
     private static void writeRawNpy(Path file, String descr, String shape, byte[] data) throws IOException {
-        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
-        int unpadded = 10 + dict.length() + 1;
-        String header = dict + " ".repeat((64 - unpadded % 64) % 64) + "\n";
-        ByteBuffer buf = ByteBuffer.allocate(10 + header.length() + data.length).order(ByteOrder.LITTLE_ENDIAN);
-        buf.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
-        buf.putShort((short) header.length());
-        buf.put(header.getBytes(StandardCharsets.ISO_8859_1));
-        buf.put(data);
-        Files.write(file, buf.array());
+        Files.write(file, dev.sparsestream.core.io.NpyBytes.of(descr, shape, data));
     }
 
     private static void writeFloatNpy(Path file, String shape, float[] values) throws IOException {
