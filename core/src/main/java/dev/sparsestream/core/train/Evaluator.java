@@ -20,6 +20,7 @@ public final class Evaluator {
     private final SparseAutoencoder model;
     private final int n;
     private final Matrix y;
+    private final Matrix target;
     private final ListaEncoder.Workspace encoderWs;
     private final Decoder.Workspace decoderWs;
     private final Fista fista;
@@ -31,6 +32,7 @@ public final class Evaluator {
         this.n = batchSize;
         int l = model.config().codeDim();
         y = Matrix.zeros(n, model.config().dataDim());
+        target = Matrix.zeros(n, model.config().dataDim());
         encoderWs = model.hasEncoder() ? model.encoder().workspace(n) : null;
         decoderWs = model.decoder().workspace(n);
         fista = model.hasEncoder() ? null : new Fista(n, l);
@@ -40,6 +42,19 @@ public final class Evaluator {
 
     /** Metrics over all complete batches of the dataset (a remainder smaller than a batch is left out). */
     public Summary evaluate(Dataset data, FistaParams p) {
+        return evaluate(data, data, p);
+    }
+
+    /**
+     * As {@link #evaluate(Dataset, FistaParams)}, with codes and energy from {@code inputs} but PSNR of the
+     * reconstructions against {@code targets}, row for row (denoising: noisy inputs, clean targets). The targets'
+     * pixel maps apply.
+     */
+    public Summary evaluate(Dataset inputs, Dataset targets, FistaParams p) {
+        if (targets.size() != inputs.size() || targets.dim() != inputs.dim()) {
+            throw new IllegalArgumentException("targets " + targets + " do not match inputs " + inputs);
+        }
+        Dataset data = targets;
         int batches = data.size() / n;
         if (batches == 0) {
             throw new IllegalArgumentException(data.name() + " has " + data.size() + " samples, fewer than one batch of " + n);
@@ -52,7 +67,10 @@ public final class Evaluator {
         double dead = 0;
         double sparsity = 0;
         for (int b = 0; b < batches; b++) {
-            data.copyRows(b * n, n, y.data());
+            inputs.copyRows(b * n, n, y.data());
+            if (targets != inputs) {
+                targets.copyRows(b * n, n, target.data());
+            }
             if (data.pixelMaps() != null) {
                 data.pixelMaps().copyScaleRows(b * n, n, scale);
             }
@@ -66,7 +84,7 @@ public final class Evaluator {
             }
             Matrix recon = decoderWs.decode(z);
             energy = energy.plus(Energy.of(z, recon, y, null, p));
-            psnr += Psnr.sum(recon, y, model.config().normalisation(), data.pixelMaps() != null ? scale : null);
+            psnr += Psnr.sum(recon, targets != inputs ? target : y, model.config().normalisation(), data.pixelMaps() != null ? scale : null);
             CodeStats cs = CodeStats.of(z);
             minStd += cs.minStd();
             meanStd += cs.meanStd();

@@ -1,0 +1,104 @@
+package dev.sparsestream.core.viz;
+
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.util.List;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.lines.SeriesLines;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * Line charts as images (XChart): error against samples per class, the sparsity-PSNR trade-off, code norms
+ * over training. Several charts can be laid side by side in one picture.
+ */
+public final class Charts {
+    private Charts() {
+    }
+
+    /** How a series is drawn. */
+    public enum Style { SOLID, DASHED, MARKERS }
+
+    /**
+     * @param errorOrNull half-lengths of error bars, one per point, or null
+     */
+    public record Series(String name, double[] x, double[] y, double[] errorOrNull, Style style) {
+        public Series {
+            if (x.length != y.length || (errorOrNull != null && errorOrNull.length != x.length)) {
+                throw new IllegalArgumentException("series " + name + ": " + x.length + " x values, " + y.length
+                        + " y values" + (errorOrNull != null ? ", " + errorOrNull.length + " error bars" : ""));
+            }
+            if (x.length == 0) {
+                throw new IllegalArgumentException("series " + name + " has no points");
+            }
+        }
+    }
+
+    public record Spec(String title, String xLabel, String yLabel, boolean logX, boolean logY, List<Series> series) {
+        public Spec {
+            if (series.isEmpty()) {
+                throw new IllegalArgumentException("chart '" + title + "' has no series");
+            }
+            series = List.copyOf(series);
+        }
+    }
+
+    public static BufferedImage render(Spec spec, int width, int height) {
+        XYChart chart = new XYChartBuilder().width(width).height(height).title(spec.title())
+                .xAxisTitle(spec.xLabel()).yAxisTitle(spec.yLabel()).build();
+        var st = chart.getStyler();
+        st.setChartBackgroundColor(Color.WHITE);
+        st.setPlotBackgroundColor(Color.WHITE);
+        st.setPlotGridLinesColor(new Color(225, 225, 225));
+        st.setLegendPosition(Styler.LegendPosition.OutsideE);
+        st.setXAxisLogarithmic(spec.logX());
+        st.setYAxisLogarithmic(spec.logY());
+        st.setMarkerSize(6);
+        boolean errorBars = spec.series().stream().anyMatch(s -> s.errorOrNull() != null);
+        st.setErrorBarsColorSeriesColor(true);
+        for (Series s : spec.series()) {
+            XYSeries xy = errorBars
+                    ? chart.addSeries(s.name(), s.x(), s.y(), s.errorOrNull() != null ? s.errorOrNull() : new double[s.x().length])
+                    : chart.addSeries(s.name(), s.x(), s.y());
+            switch (s.style()) {
+                case SOLID -> {
+                    xy.setLineStyle(SeriesLines.SOLID);
+                    xy.setMarker(SeriesMarkers.CIRCLE);
+                }
+                case DASHED -> {
+                    xy.setLineStyle(SeriesLines.DASH_DASH);
+                    xy.setMarker(SeriesMarkers.CIRCLE);
+                }
+                case MARKERS -> {
+                    xy.setLineStyle(SeriesLines.NONE);
+                    xy.setMarker(SeriesMarkers.DIAMOND);
+                }
+            }
+        }
+        return BitmapEncoder.getBufferedImage(chart);
+    }
+
+    /** Images next to each other, top-aligned, on white. */
+    public static BufferedImage sideBySide(List<BufferedImage> images) {
+        if (images.isEmpty()) {
+            throw new IllegalArgumentException("no images to lay out");
+        }
+        int width = images.stream().mapToInt(BufferedImage::getWidth).sum();
+        int height = images.stream().mapToInt(BufferedImage::getHeight).max().orElseThrow();
+        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, width, height);
+        int x = 0;
+        for (BufferedImage i : images) {
+            g.drawImage(i, x, 0, null);
+            x += i.getWidth();
+        }
+        g.dispose();
+        return out;
+    }
+}
