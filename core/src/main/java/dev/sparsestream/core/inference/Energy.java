@@ -1,5 +1,6 @@
 package dev.sparsestream.core.inference;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.sparsestream.core.tensor.Matrix;
 import java.nio.FloatBuffer;
 
@@ -8,6 +9,7 @@ import java.nio.FloatBuffer;
  * reconstruction sum_i mean_p (y_i - D(z_i))^2, sparsity lambda sum_i ||z_i||_1,
  * hinge beta sum_j [(T - s_j)_+]^2 and encoder gamma sum_i mean_k (z_ik - zE_ik)^2.
  */
+@JsonIgnoreProperties({"finite"}) // isFinite() is derived; reports written before this carried it
 public record Energy(double reconstruction, double sparsity, double hinge, double encoder) {
 
     public double total() {

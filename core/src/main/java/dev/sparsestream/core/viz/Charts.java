@@ -17,6 +17,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * over training. Several charts can be laid side by side in one picture.
  */
 public final class Charts {
+    private static final int MAX_MARKED_POINTS = 40;
+
     private Charts() {
     }
 
@@ -77,6 +79,9 @@ public final class Charts {
                     xy.setLineStyle(SeriesLines.NONE);
                     xy.setMarker(SeriesMarkers.DIAMOND);
                 }
+            }
+            if (s.style() != Style.MARKERS && s.x().length > MAX_MARKED_POINTS) {
+                xy.setMarker(SeriesMarkers.NONE); // a dense trace reads better as a plain line
             }
         }
         return BitmapEncoder.getBufferedImage(chart);

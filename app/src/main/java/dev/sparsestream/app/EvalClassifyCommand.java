@@ -1,0 +1,195 @@
+package dev.sparsestream.app;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparsestream.core.data.MnistData;
+import dev.sparsestream.core.data.Splits;
+import dev.sparsestream.core.eval.LowDataClassification;
+import dev.sparsestream.core.eval.LowDataClassification.Cell;
+import dev.sparsestream.core.eval.LowDataClassification.Method;
+import dev.sparsestream.core.model.ModelStore;
+import dev.sparsestream.core.model.Presets;
+import dev.sparsestream.core.model.SparseAutoencoder;
+import dev.sparsestream.core.viz.Charts;
+import dev.sparsestream.core.viz.ImageGrid;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "classify", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Low-data classification on MNIST, the paper's Figure 9: a linear classifier with bias on the codes of",
+                "each frozen model (encoder codes; FISTA from zero for DO models), trained with Adam (lr 1e-3, batches of",
+                "250, cross-entropy) on the first N training-split images of each class and on the full split; the",
+                "epoch with the lowest validation loss is kept and tested (the paper's code tests the last epoch).",
+                "Baselines: a linear classifier on raw pixels, and a randomly initialised LISTA encoder (l = 128, L = 3)",
+                "with a linear layer, trained together from scratch. Top-1 and top-3 test error, mean and sample std",
+                "over the seeds. Writes OUT/classify.json (every seed), OUT/classify.csv and OUT/classify.png (error",
+                "against samples per class on a log axis; the full split is drawn at 55000 / 10 per class)."})
+final class EvalClassifyCommand implements Callable<Integer> {
+    @Option(names = "--model", paramLabel = "DIR", description = "A saved MNIST model; repeat for several (default: baselines only).")
+    List<Path> models = new ArrayList<>();
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Folder for the results (default: the first model's eval folder, or runs/classify).")
+    Path out;
+
+    @Option(names = "--sizes", split = ",", defaultValue = "1,2,5,10,20,50,100,full", paramLabel = "N",
+            description = "Samples per class, comma separated; 'full' for the whole split (default 1,2,5,10,20,50,100,full).")
+    List<String> sizes;
+
+    @Option(names = "--seeds", defaultValue = "5", paramLabel = "K", description = "Seeds 0..K-1 per cell (default 5).")
+    int seeds;
+
+    @Option(names = "--epochs", defaultValue = "100", description = "Classifier epochs (default 100).")
+    int epochs;
+
+    @Option(names = "--no-baselines", description = "Leave out 'Linear on raw' and 'LISTA + Linear on raw'.")
+    boolean noBaselines;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Data folder (default $SPARSE_STREAM_DATA or ./data).")
+    Path dataDir;
+
+    static final String RAW = "Linear on raw";
+    static final String LISTA = "LISTA + Linear on raw";
+
+    @Override
+    public Integer call() throws Exception {
+        List<Integer> perClass = parseSizes(sizes);
+        if (seeds < 1) {
+            throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
+        }
+        if (epochs < 1) {
+            throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
+        }
+        if (models.isEmpty() && noBaselines) {
+            throw new IllegalArgumentException("nothing to classify with: give --model DIR or leave out --no-baselines");
+        }
+        Map<String, SparseAutoencoder> loaded = new LinkedHashMap<>();
+        for (Path dir : models) {
+            SparseAutoencoder m = ModelStore.load(dir);
+            if (!m.config().dataset().equals("mnist")) {
+                throw new IllegalArgumentException(dir + " was trained on " + m.config().dataset() + "; classification"
+                        + " needs labels, which only MNIST has here");
+            }
+            String name = "Linear on " + EvalFiles.label(m.config());
+            if (loaded.containsKey(name)) {
+                name += " (" + dir + ")";
+            }
+            loaded.put(name, m);
+        }
+        Path target = out != null ? out : models.isEmpty() ? Path.of("runs", "classify") : EvalFiles.defaultOut(models.get(0));
+        TrainingData data = TrainingData.load("mnist", null, dataDir != null ? dataDir : MnistData.defaultDataDir(), 0, 0,
+                0, Presets.mnist(dev.sparsestream.core.model.Family.VDL).batchSize());
+        Splits s = data.splits();
+        int classes = LowDataClassification.classes(s.train());
+
+        List<Method> methods = new ArrayList<>();
+        if (!noBaselines) {
+            methods.add(Method.fixed(RAW, s.train(), s.val(), s.test()));
+            methods.add(new Method(LISTA, s.train(), s.val(), s.test(), Presets.MNIST_CODE, 3));
+        }
+        for (var e : loaded.entrySet()) {
+            SparseAutoencoder m = e.getValue();
+            System.out.println("codes of the training, validation and test splits from " + e.getKey() + " ...");
+            int n = m.config().batchSize();
+            methods.add(Method.fixed(e.getKey(), LowDataClassification.codes(m, s.train(), n),
+                    LowDataClassification.codes(m, s.val(), n), LowDataClassification.codes(m, s.test(), n)));
+        }
+        long[] seedList = new long[seeds];
+        for (int i = 0; i < seeds; i++) {
+            seedList[i] = i;
+        }
+        List<Cell> cells = LowDataClassification.run(methods, perClass, seedList, epochs, classes, c ->
+                System.out.printf("%-34s %5s per class (%5d samples): top-1 %5.2f%% +- %.2f, top-3 %5.2f%% +- %.2f%n",
+                        c.method(), c.perClass() == LowDataClassification.FULL ? "full" : c.perClass(), c.trainSamples(),
+                        100 * c.top1Mean(), 100 * c.top1Std(), 100 * c.top3Mean(), 100 * c.top3Std()));
+        write(target, cells, models, epochs, data.source());
+        System.out.println("results in " + target);
+        return 0;
+    }
+
+    static List<Integer> parseSizes(List<String> sizes) {
+        List<Integer> out = new ArrayList<>();
+        for (String s : sizes) {
+            String t = s.trim();
+            if (t.equals("full")) {
+                out.add(LowDataClassification.FULL);
+                continue;
+            }
+            try {
+                int v = Integer.parseInt(t);
+                if (v < 1) {
+                    throw new NumberFormatException();
+                }
+                out.add(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--sizes takes positive whole numbers or 'full', got '" + s + "'");
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("give at least one size in --sizes");
+        }
+        return out;
+    }
+
+    static void write(Path out, List<Cell> cells, List<Path> models, int epochs, Path data) throws Exception {
+        ObjectNode root = EvalFiles.provenance("eval classify", null, null, data);
+        var ms = root.putArray("models");
+        models.forEach(p -> ms.add(p.toString()));
+        root.put("classifierEpochs", epochs);
+        root.put("learningRate", dev.sparsestream.core.eval.LinearProbe.Config.LEARNING_RATE);
+        root.put("batchSize", dev.sparsestream.core.eval.LinearProbe.Config.BATCH);
+        ArrayNode arr = root.putArray("cells");
+        List<List<Object>> csv = new ArrayList<>();
+        for (Cell c : cells) {
+            ObjectNode o = ModelStore.json().valueToTree(c);
+            o.put("top1Mean", c.top1Mean());
+            o.put("top1Std", c.top1Std());
+            o.put("top3Mean", c.top3Mean());
+            o.put("top3Std", c.top3Std());
+            arr.add(o);
+            csv.add(List.of(c.method(), c.perClass() == LowDataClassification.FULL ? "full" : c.perClass(), c.trainSamples(),
+                    c.top1Mean(), c.top1Std(), c.top3Mean(), c.top3Std()));
+        }
+        EvalFiles.json(out.resolve("classify.json"), root);
+        EvalFiles.csv(out.resolve("classify.csv"), List.of("method", "perClass", "trainSamples", "top1Mean", "top1Std",
+                "top3Mean", "top3Std"), csv);
+        EvalFiles.png(out.resolve("classify.png"), ImageGrid.png(plot(cells)));
+    }
+
+    /** Top-1 and top-3 error (%) against samples per class, side by side, one line per method. */
+    static java.awt.image.BufferedImage plot(List<Cell> cells) {
+        List<java.awt.image.BufferedImage> panels = new ArrayList<>();
+        for (boolean top1 : new boolean[] {true, false}) {
+            Map<String, List<Cell>> byMethod = new LinkedHashMap<>();
+            for (Cell c : cells) {
+                byMethod.computeIfAbsent(c.method(), k -> new ArrayList<>()).add(c);
+            }
+            List<Charts.Series> series = new ArrayList<>();
+            for (var e : byMethod.entrySet()) {
+                List<Cell> cs = new ArrayList<>(e.getValue());
+                cs.sort(java.util.Comparator.comparingInt(Cell::trainSamples));
+                double[] x = new double[cs.size()];
+                double[] y = new double[cs.size()];
+                double[] err = new double[cs.size()];
+                for (int i = 0; i < x.length; i++) {
+                    Cell c = cs.get(i);
+                    x[i] = c.trainSamples() / 10.0; // samples per class (10 MNIST classes)
+                    y[i] = 100 * (top1 ? c.top1Mean() : c.top3Mean());
+                    err[i] = 100 * (top1 ? c.top1Std() : c.top3Std());
+                }
+                boolean baseline = e.getKey().equals(RAW) || e.getKey().equals(LISTA);
+                series.add(new Charts.Series(e.getKey(), x, y, err, baseline ? Charts.Style.DASHED : Charts.Style.SOLID));
+            }
+            panels.add(Charts.render(new Charts.Spec((top1 ? "Top-1" : "Top-3") + " test error",
+                    "training samples per class (log scale)", (top1 ? "top-1" : "top-3") + " error (%)", true, false, series),
+                    720, 480));
+        }
+        return Charts.sideBySide(panels);
+    }
+}

@@ -1,0 +1,52 @@
+package dev.sparsestream.app;
+
+import dev.sparsestream.core.data.MnistData;
+import dev.sparsestream.core.model.ModelStore;
+import dev.sparsestream.core.model.SparseAutoencoder;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The options every single-model evaluation takes: the model, where results go, and the data it is tested on. */
+final class EvalModelOptions {
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "A saved model folder (a run's RUN/model, or any folder 'train' or 'sweep' wrote).")
+    Path model;
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Folder for the results (default RUN/eval for RUN/model, else MODEL-eval beside the model).")
+    Path out;
+
+    @Option(names = "--data", paramLabel = "PATH",
+            description = "patches/vectors: the data file (default: the one the run trained on, from RUN/run.json).")
+    Path data;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Data folder (default $SPARSE_STREAM_DATA or ./data).")
+    Path dataDir;
+
+    SparseAutoencoder load() throws Exception {
+        return ModelStore.load(model);
+    }
+
+    Path out() {
+        return out != null ? out : EvalFiles.defaultOut(model);
+    }
+
+    /** The splits the model's run used: its dataset, and for patches and vectors the run's file and fractions. */
+    TrainingData data(SparseAutoencoder m) throws Exception {
+        String dataset = m.config().dataset();
+        Path run = EvalFiles.runOf(model);
+        TrainCommand.RunData rd = run != null ? TrainCommand.RunData.read(run.resolve(TrainCommand.RunData.FILE)) : null;
+        Path file = data;
+        if (file == null && rd != null && rd.data() != null && !dataset.equals("mnist")) {
+            file = Path.of(rd.data());
+        }
+        if (dataset.equals("vectors") && file == null) {
+            throw new IllegalArgumentException("the model was trained on vectors and " + model + " is not in a run folder"
+                    + " that says which: give --data");
+        }
+        double valFraction = rd != null && rd.valFraction() != null ? rd.valFraction() : TrainCommand.DEFAULT_HELD_OUT;
+        double testFraction = rd != null && rd.testFraction() != null ? rd.testFraction() : TrainCommand.DEFAULT_HELD_OUT;
+        return TrainingData.load(dataset, file, dataDir != null ? dataDir : MnistData.defaultDataDir(), valFraction,
+                testFraction, m.config().seed(), m.config().batchSize());
+    }
+}
