@@ -41,10 +41,9 @@ final class EvalAtomsCommand implements Callable<Integer> {
         if (columns < 1 || zoom < 1) {
             throw new IllegalArgumentException("--columns and --zoom must be >= 1");
         }
-        int d = m.config().dataDim();
-        int side = (int) Math.round(Math.sqrt(d));
-        int width = side * side == d ? side : (int) Math.ceil(Math.sqrt(d));
-        int height = (d + width - 1) / width;
+        int[] shape = PixelTiles.tileShape(m.config().dataDim());
+        int height = shape[0];
+        int width = shape[1];
         ObjectNode root = EvalFiles.provenance("eval atoms", modelDir, m, null);
         Matrix atoms = m.decoder().atoms(); // (l, d)
         EvalFiles.png(out.resolve("atoms-decoder.png"), ImageGrid.png(ImageGrid.render(PixelTiles.raw(atoms, height, width),

@@ -170,9 +170,9 @@ final class EvalCollapseCommand implements Callable<Integer> {
             norms.add(new Charts.Series(t.label(), t.epochs(), t.columnNorm(), null, style));
         }
         return Charts.sideBySide(List.of(
-                Charts.render(new Charts.Spec("L1 norm of the codes", "epoch", "mean ||z||_1 (log scale)", false, true, l1),
+                Charts.render(new Charts.Spec("L1 norm of the codes", "epoch", "mean ||z||_1 over samples", false, false, l1),
                         720, 480),
-                Charts.render(new Charts.Spec("Decoder column norms", "epoch", "mean column L2 norm (log scale)", false, true,
+                Charts.render(new Charts.Spec("Decoder column norms", "epoch", "mean column L2 norm", false, false,
                         norms), 720, 480)));
     }
 }

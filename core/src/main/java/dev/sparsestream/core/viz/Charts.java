@@ -60,6 +60,8 @@ public final class Charts {
         st.setXAxisLogarithmic(spec.logX());
         st.setYAxisLogarithmic(spec.logY());
         st.setMarkerSize(6);
+        st.setXAxisDecimalPattern(spec.logX() ? "0" : "0.##"); // XChart's default prints ticks like .0125
+        st.setYAxisDecimalPattern("0.##");
         boolean errorBars = spec.series().stream().anyMatch(s -> s.errorOrNull() != null);
         st.setErrorBarsColorSeriesColor(true);
         for (Series s : spec.series()) {

@@ -35,9 +35,16 @@ public final class PixelTiles {
                 offset[i][p] = maps.offset(picked[i], p);
             }
         }
+        int[] shape = tileShape(d);
+        height = shape[0];
+        width = shape[1];
+    }
+
+    /** {height, width} of the tile of a d-value row: a square for a square d, else rows of ceil(sqrt(d)). */
+    public static int[] tileShape(int d) {
         int side = (int) Math.round(Math.sqrt(d));
-        width = side * side == d ? side : (int) Math.ceil(Math.sqrt(d));
-        height = (d + width - 1) / width;
+        int width = side * side == d ? side : (int) Math.ceil(Math.sqrt(d));
+        return new int[] {(d + width - 1) / width, width};
     }
 
     public int height() {
