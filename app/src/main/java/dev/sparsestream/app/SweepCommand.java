@@ -92,6 +92,9 @@ final class SweepCommand implements Callable<Integer> {
 
     /** The sweep's state file. */
     record State(String version, Base base, int epochs, List<Double> denoise, List<Entry> entries) {
+        State with(List<Entry> newEntries) {
+            return new State(version, base, epochs, denoise, List.copyOf(newEntries));
+        }
     }
 
     @Override
@@ -174,19 +177,19 @@ final class SweepCommand implements Callable<Integer> {
             System.out.printf("%n== sweep run %d of %d: %s, lambda %s, seed %d -> %s%n", i + 1, entries.size(), e.model(),
                     EvalFiles.number(e.lambda()), e.seed(), dir);
             entries.set(i, e.with(Entry.TRAINING, null));
-            save(new State(state.version(), state.base(), state.epochs(), state.denoise(), entries));
+            save(state.with(entries));
             int rc = trainedEnough(dir) ? 0 : Main.commandLine().execute(trainArgs(e, dir));
             if (rc != 0 || !trainedEnough(dir)) {
                 String status = readStatus(dir);
                 if (rc == 0 && !TrainCommand.RunData.FAILED.equals(status)) {
                     // stopped (Ctrl-C, 'control stop'): the snapshot is kept; continue later
-                    save(new State(state.version(), state.base(), state.epochs(), state.denoise(), entries));
+                    save(state.with(entries));
                     System.out.printf("the sweep stopped during %s; run the same command again to continue%n", dir);
                     return 0;
                 }
                 failed++;
                 entries.set(i, e.with(Entry.FAILED, "train exited with " + rc + (status != null ? " (" + status + ")" : "")));
-                save(new State(state.version(), state.base(), state.epochs(), state.denoise(), entries));
+                save(state.with(entries));
                 continue;
             }
             try {
@@ -195,10 +198,9 @@ final class SweepCommand implements Callable<Integer> {
                 failed++;
                 entries.set(i, e.with(Entry.FAILED, "evaluation failed: " + ex.getMessage()));
             }
-            save(new State(state.version(), state.base(), state.epochs(), state.denoise(), entries));
+            save(state.with(entries));
         }
-        State done = new State(state.version(), state.base(), state.epochs(), state.denoise(), entries);
-        summarise(done);
+        summarise(state.with(entries));
         if (failed > 0) {
             System.err.printf("%d run(s) failed; see %s (run the same command again to retry them)%n", failed,
                     out.resolve(FILE));
