@@ -39,13 +39,8 @@ public final class DashboardImages {
             throw new IllegalArgumentException("samples have " + samplesFrom.dim() + " values, the model expects "
                     + config.dataDim());
         }
-        samples = new PixelTiles(samplesFrom, pick(samplesFrom), config.normalisation());
+        samples = new PixelTiles(samplesFrom, PixelTiles.pick(samplesFrom, SAMPLES), config.normalisation());
         inputs = samples.inputs(samplesFrom);
-    }
-
-    /** The first sample of each label in label order, else the first samples; at most {@link #SAMPLES}. */
-    static int[] pick(Dataset data) {
-        return PixelTiles.pick(data, SAMPLES);
     }
 
     /** The pictures of {@code w}, rendered again only when its version differs from the last one's. */

@@ -84,7 +84,7 @@ final class EvalClassifyCommand implements Callable<Integer> {
         }
         Path target = out != null ? out : models.isEmpty() ? Path.of("runs", "classify") : EvalFiles.defaultOut(models.get(0));
         TrainingData data = TrainingData.load("mnist", null, dataDir != null ? dataDir : MnistData.defaultDataDir(), 0, 0,
-                0, Presets.mnist(dev.sparsestream.core.model.Family.VDL).batchSize());
+                0, dev.sparsestream.core.eval.LinearProbe.Config.BATCH);
         Splits s = data.splits();
         int classes = LowDataClassification.classes(s.train());
 

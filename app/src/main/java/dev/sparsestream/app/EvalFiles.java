@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
@@ -100,6 +99,6 @@ final class EvalFiles {
 
     /** "VDL lambda 0.02" for charts and tables. */
     static String label(ModelConfig c) {
-        return c.model().label() + " \u03bb " + String.format(Locale.ROOT, "%s", number(c.lambda()));
+        return c.model().label() + " \u03bb " + number(c.lambda());
     }
 }

@@ -36,17 +36,11 @@ final class EvalModelOptions {
         String dataset = m.config().dataset();
         Path run = EvalFiles.runOf(model);
         TrainCommand.RunData rd = run != null ? TrainCommand.RunData.read(run.resolve(TrainCommand.RunData.FILE)) : null;
-        Path file = data;
-        if (file == null && rd != null && rd.data() != null && !dataset.equals("mnist")) {
-            file = Path.of(rd.data());
-        }
-        if (dataset.equals("vectors") && file == null) {
+        if (dataset.equals("vectors") && data == null && (rd == null || rd.data() == null)) {
             throw new IllegalArgumentException("the model was trained on vectors and " + model + " is not in a run folder"
                     + " that says which: give --data");
         }
-        double valFraction = rd != null && rd.valFraction() != null ? rd.valFraction() : TrainCommand.DEFAULT_HELD_OUT;
-        double testFraction = rd != null && rd.testFraction() != null ? rd.testFraction() : TrainCommand.DEFAULT_HELD_OUT;
-        return TrainingData.load(dataset, file, dataDir != null ? dataDir : MnistData.defaultDataDir(), valFraction,
-                testFraction, m.config().seed(), m.config().batchSize());
+        return TrainingData.ofRun(dataset, rd, data, dataDir != null ? dataDir : MnistData.defaultDataDir(),
+                m.config().seed(), m.config().batchSize());
     }
 }

@@ -178,11 +178,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             trainSamples = previous.trainSamples();
             dataset = config.dataset();
-            if (data == null && previous.data() != null && !dataset.equals("mnist")) {
-                data = Path.of(previous.data());
-            }
-            loaded = TrainingData.load(dataset, data, root, orDefault(previous.valFraction()),
-                    orDefault(previous.testFraction()), config.seed(), config.batchSize());
+            loaded = TrainingData.ofRun(dataset, previous, data, root, config.seed(), config.batchSize());
             valFraction = previous.valFraction();
             testFraction = previous.testFraction();
         } else {

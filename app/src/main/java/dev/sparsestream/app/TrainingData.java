@@ -27,6 +27,23 @@ record TrainingData(Splits splits, Normalisation pixelSpace, Path source) {
     static final List<String> DATASETS = List.of("mnist", "patches", "vectors");
 
     /**
+     * The data a run trained on: its dataset, with the data file and held-out fractions recorded in its run.json
+     * unless {@code data} names the file (a moved one).
+     *
+     * @param run the run's record, or null when there is none (then the defaults apply)
+     */
+    static TrainingData ofRun(String dataset, TrainCommand.RunData run, Path data, Path dataDir, long seed, int batchSize)
+            throws Exception {
+        Path file = data;
+        if (file == null && run != null && run.data() != null && !dataset.equals("mnist")) {
+            file = Path.of(run.data());
+        }
+        double val = run != null && run.valFraction() != null ? run.valFraction() : TrainCommand.DEFAULT_HELD_OUT;
+        double test = run != null && run.testFraction() != null ? run.testFraction() : TrainCommand.DEFAULT_HELD_OUT;
+        return load(dataset, file, dataDir, val, test, seed, batchSize);
+    }
+
+    /**
      * @param data      --data (patches: the patch file, default the demo file; vectors: required); must be null for
      *                  MNIST
      * @param dataDir   the data folder

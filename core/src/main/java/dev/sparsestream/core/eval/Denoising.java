@@ -1,6 +1,7 @@
 package dev.sparsestream.core.eval;
 
 import dev.sparsestream.core.data.Dataset;
+import dev.sparsestream.core.data.Normalisation;
 import dev.sparsestream.core.inference.FistaParams;
 import dev.sparsestream.core.metrics.Psnr;
 import dev.sparsestream.core.model.SparseAutoencoder;
@@ -68,11 +69,11 @@ public final class Denoising {
         Summary noisyCodes = evaluator.evaluate(noisy, clean, p);
         int batches = clean.size() / n;
         return new Row(sigma, batches * n, cleanCodes.sparsity(), cleanCodes.psnr(),
-                inputPsnr(noisy, clean, batches * n, model), noisyCodes.sparsity(), noisyCodes.psnr());
+                inputPsnr(noisy, clean, batches * n, model.config().normalisation()), noisyCodes.sparsity(), noisyCodes.psnr());
     }
 
     /** Mean PSNR of the first {@code count} noisy inputs themselves against the clean ones. */
-    static double inputPsnr(Dataset noisy, Dataset clean, int count, SparseAutoencoder model) {
+    static double inputPsnr(Dataset noisy, Dataset clean, int count, Normalisation norm) {
         int d = clean.dim();
         int rows = Math.min(count, 1000);
         Matrix a = Matrix.zeros(rows, d);
@@ -88,7 +89,7 @@ public final class Denoising {
             if (scale != null) {
                 clean.pixelMaps().copyScaleRows(from, m, scale);
             }
-            total += Psnr.sum(x, y, model.config().normalisation(), scale);
+            total += Psnr.sum(x, y, norm, scale);
         }
         return total / count;
     }

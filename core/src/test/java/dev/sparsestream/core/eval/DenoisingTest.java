@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.sparsestream.core.data.Dataset;
+import dev.sparsestream.core.data.Normalisation;
 import dev.sparsestream.core.data.PixelMaps;
 import dev.sparsestream.core.model.Family;
 import dev.sparsestream.core.model.ModelConfig;
@@ -40,10 +41,10 @@ class DenoisingTest {
     void noisyInputPsnrIsTheAnalyticValueForMnistsNormalisation() {
         // sigma 1 in the normalised space is 0.3081 in pixels: PSNR = 10 log10(1 / 0.3081^2) = 10.2 dB (REFERENCE.md)
         Dataset clean = data(500, 784, 1, false);
-        SparseAutoencoder model = SparseAutoencoder.initialise(Presets.mnist(Family.VDL));
+        Normalisation mnist = Presets.mnist(Family.VDL).normalisation();
         Dataset noisy = Denoising.noisy(clean, 1.0, 5);
-        assertEquals(10.2, Denoising.inputPsnr(noisy, clean, 500, model), 0.05);
-        assertEquals(6.7, Denoising.inputPsnr(Denoising.noisy(clean, 1.5, 5), clean, 500, model), 0.05);
+        assertEquals(10.2, Denoising.inputPsnr(noisy, clean, 500, mnist), 0.05);
+        assertEquals(6.7, Denoising.inputPsnr(Denoising.noisy(clean, 1.5, 5), clean, 500, mnist), 0.05);
         // same seed, same noise; another seed, other noise
         assertEquals(noisy.get(3, 7), Denoising.noisy(clean, 1.0, 5).get(3, 7));
         assertNotEquals(noisy.get(3, 7), Denoising.noisy(clean, 1.0, 6).get(3, 7));
