@@ -107,6 +107,26 @@ class PatchesAndVectorsTest {
         }
         assertEquals(psnr / 250, report.get("test").get("psnr").asDouble(), 1e-3);
 
+        // Every evaluation that needs no labels works on a patch model, with the run's own patch file.
+        Run evalRecon = run("eval", "recon", "--model", runDir.resolve("model").toString());
+        assertEquals(0, evalRecon.code(), evalRecon.err());
+        JsonNode rj = new ObjectMapper().readTree(runDir.resolve("eval/recon.json").toFile());
+        assertEquals(psnr / 250, rj.get("psnr").asDouble(), 1e-3);
+        assertEquals(file.toString(), rj.get("data").asText(), rj.toString());
+        Run denoise = run("eval", "denoise", "--model", runDir.resolve("model").toString(), "--sigma", "1.0");
+        assertEquals(0, denoise.code(), denoise.err());
+        JsonNode dj = new ObjectMapper().readTree(runDir.resolve("eval/denoise.json").toFile()).get("rows").get(0);
+        assertTrue(dj.get("noisyPsnr").asDouble() < dj.get("denoisedPsnr").asDouble(), dj.toString());
+        assertEquals(rj.get("psnr").asDouble(), dj.get("cleanPsnr").asDouble(), 1e-9);
+        Run atoms = run("eval", "atoms", "--model", runDir.resolve("model").toString());
+        assertEquals(0, atoms.code(), atoms.err());
+        BufferedImage ap = ImageIO.read(runDir.resolve("eval/atoms-decoder.png").toFile());
+        assertEquals(1 + 16 * (56 + 1), ap.getWidth(), "32 atoms of 28x28 at zoom 2, 16 to a row");
+        assertEquals(1 + 2 * (56 + 1), ap.getHeight());
+        Run classify = run("eval", "classify", "--model", runDir.resolve("model").toString());
+        assertEquals(2, classify.code());
+        assertTrue(classify.err().contains("label"), classify.err());
+
         JsonNode runJson = new ObjectMapper().readTree(runDir.resolve("run.json").toFile());
         assertEquals(file.toString(), runJson.get("data").asText());
         assertEquals(500, runJson.get("trainRows").asInt());
@@ -148,6 +168,13 @@ class PatchesAndVectorsTest {
             hi = Math.max(hi, x);
         }
         assertTrue(min >= lo - 1e-4 && max <= hi + 1e-4, "the range is within the whole array's");
+
+        Run recon = run("eval", "recon", "--model", runDir.resolve("model").toString());
+        assertEquals(0, recon.code(), recon.err());
+        assertEquals(report.get("test").get("psnr").asDouble(),
+                new ObjectMapper().readTree(runDir.resolve("eval/recon.json").toFile()).get("psnr").asDouble(), 1e-3);
+        Run atoms = run("eval", "atoms", "--model", runDir.resolve("model").toString());
+        assertEquals(0, atoms.code(), atoms.err());
 
         Run noData = run("train", "--dataset", "vectors", "--out", tmp.resolve("x").toString());
         assertEquals(2, noData.code());
