@@ -67,7 +67,7 @@ final class ReportCommand implements Callable<Integer> {
             }
             runDirs.add(r);
         }
-        for (Path p : List.of(classify, collapse).stream().filter(java.util.Objects::nonNull).toList()) {
+        for (Path p : java.util.stream.Stream.of(classify, collapse).filter(java.util.Objects::nonNull).toList()) {
             if (!Files.isDirectory(p)) {
                 throw new IllegalArgumentException(p + " is not a folder");
             }

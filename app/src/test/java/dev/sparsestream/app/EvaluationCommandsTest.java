@@ -222,5 +222,14 @@ class EvaluationCommandsTest {
         var refused = run(other);
         assertEquals(2, refused.code());
         assertTrue(refused.err().contains("another --out"), refused.err());
+
+        // a report of the sweep alone: both runs against the paper, the trade-off chart linked
+        Path report = tmp.resolve("sweep-report.md");
+        var rep = run("report", "--sweep", sw.toString(), "--out", report.toString());
+        assertEquals(0, rep.code(), rep.err());
+        String md = Files.readString(report);
+        assertTrue(md.contains("| VDL | 0.02 |") && md.contains("| VDL | 0.01 |"), md);
+        assertTrue(md.contains("](sweep/tradeoff.png)"), md);
+        assertTrue(!md.contains("## Low-data classification") && !md.contains("## Collapse"), md);
     }
 }
