@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
                 "over the seeds. Writes OUT/classify.json (every seed), OUT/classify.csv and OUT/classify.png (error",
                 "against samples per class on a log axis; the full split is drawn at 55000 / 10 per class)."})
 final class EvalClassifyCommand implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "DIR", description = "A saved MNIST model; repeat for several (default: baselines only).")
+    @Option(names = "--model", paramLabel = "DIR", description = "A saved MNIST model (RUN/model or RUN); repeat for several (default: baselines only).")
     List<Path> models = new ArrayList<>();
 
     @Option(names = "--out", paramLabel = "DIR",
@@ -70,7 +70,8 @@ final class EvalClassifyCommand implements Callable<Integer> {
             throw new IllegalArgumentException("nothing to classify with: give --model DIR or leave out --no-baselines");
         }
         Map<String, SparseAutoencoder> loaded = new LinkedHashMap<>();
-        for (Path dir : models) {
+        List<Path> modelDirs = models.stream().map(EvalFiles::modelDir).toList(); // RUN or RUN/model
+        for (Path dir : modelDirs) {
             SparseAutoencoder m = ModelStore.load(dir);
             if (!m.config().dataset().equals("mnist")) {
                 throw new IllegalArgumentException(dir + " was trained on " + m.config().dataset() + "; classification"
@@ -82,7 +83,8 @@ final class EvalClassifyCommand implements Callable<Integer> {
             }
             loaded.put(name, m);
         }
-        Path target = out != null ? out : models.isEmpty() ? Path.of("runs", "classify") : EvalFiles.defaultOut(models.get(0));
+        Path target = out != null ? out : modelDirs.isEmpty() ? Path.of("runs", "classify")
+                : EvalFiles.defaultOut(modelDirs.get(0));
         TrainingData data = TrainingData.load("mnist", null, dataDir != null ? dataDir : MnistData.defaultDataDir(), 0, 0,
                 0, dev.sparsestream.core.eval.LinearProbe.Config.BATCH);
         Splits s = data.splits();
@@ -108,7 +110,7 @@ final class EvalClassifyCommand implements Callable<Integer> {
                 System.out.printf("%-34s %5s per class (%5d samples): top-1 %5.2f%% +- %.2f, top-3 %5.2f%% +- %.2f%n",
                         c.method(), c.perClass() == LowDataClassification.FULL ? "full" : c.perClass(), c.trainSamples(),
                         100 * c.top1Mean(), 100 * c.top1Std(), 100 * c.top3Mean(), 100 * c.top3Std()));
-        write(target, cells, models, epochs, data.source());
+        write(target, cells, modelDirs, epochs, data.source());
         System.out.println("results in " + target);
         return 0;
     }

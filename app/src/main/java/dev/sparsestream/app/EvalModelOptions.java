@@ -8,9 +8,13 @@ import picocli.CommandLine.Option;
 
 /** The options every single-model evaluation takes: the model, where results go, and the data it is tested on. */
 final class EvalModelOptions {
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "A saved model folder (a run's RUN/model, or any folder 'train' or 'sweep' wrote).")
     Path model;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "A saved model folder (RUN/model, or the run folder RUN itself, that 'train' or 'sweep' wrote).")
+    void model(Path dir) {
+        model = EvalFiles.modelDir(dir);
+    }
 
     @Option(names = "--out", paramLabel = "DIR",
             description = "Folder for the results (default RUN/eval for RUN/model, else MODEL-eval beside the model).")

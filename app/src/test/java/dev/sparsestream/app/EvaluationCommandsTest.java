@@ -101,8 +101,8 @@ class EvaluationCommandsTest {
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("--sigma"), bad.err());
 
-        // atoms: 128 tiles in 8 rows of 16; the norms are W's column norms
-        var a = run("eval", "atoms", "--model", modelDir.toString());
+        // atoms (given the run folder instead of RUN/model): 128 tiles in 8 rows of 16; the norms are W's column norms
+        var a = run("eval", "atoms", "--model", runDir.toString());
         assertEquals(0, a.code(), a.err());
         BufferedImage ap = png(evalDir.resolve("atoms-decoder.png"));
         assertEquals(1 + 16 * (56 + 1), ap.getWidth());
