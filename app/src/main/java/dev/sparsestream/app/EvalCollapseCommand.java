@@ -164,10 +164,16 @@ final class EvalCollapseCommand implements Callable<Integer> {
     static BufferedImage plot(List<Collapse.Trace> traces) {
         List<Charts.Series> l1 = new ArrayList<>();
         List<Charts.Series> norms = new ArrayList<>();
+        List<String> families = new ArrayList<>(); // a family with and without the hinge share a colour
         for (Collapse.Trace t : traces) {
+            String family = t.config().model().label();
+            if (!families.contains(family)) {
+                families.add(family);
+            }
             Charts.Style style = t.config().beta() > 0 ? Charts.Style.SOLID : Charts.Style.DASHED;
-            l1.add(new Charts.Series(t.label(), t.epochs(), t.codeL1(), null, style));
-            norms.add(new Charts.Series(t.label(), t.epochs(), t.columnNorm(), null, style));
+            java.awt.Color colour = Charts.colour(families.indexOf(family));
+            l1.add(new Charts.Series(t.label(), t.epochs(), t.codeL1(), null, style, colour));
+            norms.add(new Charts.Series(t.label(), t.epochs(), t.columnNorm(), null, style, colour));
         }
         return Charts.sideBySide(List.of(
                 Charts.render(new Charts.Spec("L1 norm of the codes", "epoch", "mean ||z||_1 over samples", false, false, l1),

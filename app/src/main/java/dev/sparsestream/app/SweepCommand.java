@@ -340,21 +340,24 @@ final class SweepCommand implements Callable<Integer> {
             byModel.computeIfAbsent(p.model(), k -> new ArrayList<>()).add(p);
         }
         List<Charts.Series> series = new ArrayList<>();
+        List<String> models = new ArrayList<>(byModel.keySet()); // a family's colour is its index here
         for (var e : byModel.entrySet()) {
             List<Point> ps = new ArrayList<>(e.getValue());
             ps.sort(Comparator.comparingDouble(Point::sparsity));
             series.add(new Charts.Series(e.getKey() + " (ours, " + epochs + " ep.)",
                     ps.stream().mapToDouble(p -> 100 * p.sparsity()).toArray(), ps.stream().mapToDouble(Point::psnr).toArray(),
                     ps.stream().mapToDouble(Point::psnrStd).toArray(),
-                    Family.parse(e.getKey()).nonLinear() ? Charts.Style.SOLID : Charts.Style.DASHED));
+                    Family.parse(e.getKey()).nonLinear() ? Charts.Style.SOLID : Charts.Style.DASHED,
+                    Charts.colour(models.indexOf(e.getKey()))));
         }
-        for (String model : byModel.keySet()) {
+        for (String model : models) {
             List<PaperResults.Recon> paper = PaperResults.reconstruction(dataset).stream()
                     .filter(r -> r.model().equals(model)).toList();
             if (!paper.isEmpty()) {
                 series.add(new Charts.Series(model + " (paper, " + PaperResults.epochs(dataset) + " ep.)",
                         paper.stream().mapToDouble(r -> 100 * r.sparsity()).toArray(),
-                        paper.stream().mapToDouble(PaperResults.Recon::psnr).toArray(), null, Charts.Style.MARKERS));
+                        paper.stream().mapToDouble(PaperResults.Recon::psnr).toArray(), null, Charts.Style.MARKERS,
+                        Charts.colour(models.indexOf(model))));
             }
         }
         return Charts.render(new Charts.Spec("Sparsity and reconstruction quality (" + dataset + ", test set)",

@@ -25,10 +25,25 @@ public final class Charts {
     /** How a series is drawn. */
     public enum Style { SOLID, DASHED, MARKERS }
 
+    /** Distinct colours for series that belong together (a family's runs and its paper points). */
+    private static final Color[] PALETTE = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
+        new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75), new Color(227, 119, 194),
+        new Color(127, 127, 127)};
+
+    /** The i-th colour of a fixed palette (cycling), so that related series can share one. */
+    public static Color colour(int i) {
+        return PALETTE[Math.floorMod(i, PALETTE.length)];
+    }
+
     /**
-     * @param errorOrNull half-lengths of error bars, one per point, or null
+     * @param errorOrNull  half-lengths of error bars, one per point, or null
+     * @param colourOrNull the series' colour, or null for the chart's next default colour
      */
-    public record Series(String name, double[] x, double[] y, double[] errorOrNull, Style style) {
+    public record Series(String name, double[] x, double[] y, double[] errorOrNull, Style style, Color colourOrNull) {
+        public Series(String name, double[] x, double[] y, double[] errorOrNull, Style style) {
+            this(name, x, y, errorOrNull, style, null);
+        }
+
         public Series {
             if (x.length != y.length || (errorOrNull != null && errorOrNull.length != x.length)) {
                 throw new IllegalArgumentException("series " + name + ": " + x.length + " x values, " + y.length
@@ -81,6 +96,10 @@ public final class Charts {
                     xy.setLineStyle(SeriesLines.NONE);
                     xy.setMarker(SeriesMarkers.DIAMOND);
                 }
+            }
+            if (s.colourOrNull() != null) {
+                xy.setLineColor(s.colourOrNull());
+                xy.setMarkerColor(s.colourOrNull());
             }
             if (s.style() != Style.MARKERS && s.x().length > MAX_MARKED_POINTS) {
                 xy.setMarker(SeriesMarkers.NONE); // a dense trace reads better as a plain line

@@ -46,6 +46,24 @@ class ChartsAndCollapseTest {
     }
 
     @Test
+    void seriesGivenAColourAreDrawnInIt() {
+        java.awt.Color c = Charts.colour(3);
+        assertEquals(Charts.colour(3 + 8), c, "the palette cycles");
+        for (boolean given : new boolean[] {true, false}) {
+            Charts.Spec spec = new Charts.Spec("t", "x", "y", false, false, List.of(new Charts.Series("s",
+                    new double[] {0, 1, 2}, new double[] {0, 1, 0}, null, Charts.Style.MARKERS, given ? c : null)));
+            BufferedImage img = Charts.render(spec, 300, 200);
+            int count = 0;
+            for (int y = 0; y < 200; y++) {
+                for (int x = 0; x < 300; x++) {
+                    count += (img.getRGB(x, y) & 0xffffff) == (c.getRGB() & 0xffffff) ? 1 : 0;
+                }
+            }
+            assertEquals(given, count > 20, "pixels in the series' colour: " + count);
+        }
+    }
+
+    @Test
     void ablationDropsOnlyTheHinge() {
         var vdl = Presets.mnist(Family.VDL);
         var ablation = Collapse.withoutVarianceRegularisation(vdl);
