@@ -186,7 +186,8 @@ final class EvalClassifyCommand implements Callable<Integer> {
                     err[i] = 100 * (top1 ? c.top1Std() : c.top3Std());
                 }
                 boolean baseline = e.getKey().equals(RAW) || e.getKey().equals(LISTA);
-                series.add(new Charts.Series(e.getKey(), x, y, err, baseline ? Charts.Style.DASHED : Charts.Style.SOLID));
+                series.add(new Charts.Series(e.getKey(), x, y, err, baseline ? Charts.Style.DASHED : Charts.Style.SOLID,
+                        Charts.colour(series.size()))); // the palette's colours are far apart; XChart's default are not
             }
             panels.add(Charts.render(new Charts.Spec((top1 ? "Top-1" : "Top-3") + " test error",
                     "training samples per class (log scale)", (top1 ? "top-1" : "top-3") + " error (%)", true, false, series),

@@ -8,7 +8,6 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -18,7 +17,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 
 /**
@@ -539,23 +537,9 @@ public final class NpyFiles {
         Files.createDirectories(dir);
         FloatBuffer values = m.data();
         int n = m.size();
-        Path tmp = null;
+        Path tmp = AtomicFiles.newTemporarySibling(target);
         try {
-            FileChannel ch = null;
-            for (int attempt = 0; ch == null; attempt++) {
-                tmp = dir.resolve("." + target.getFileName() + "."
-                        + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1) + ".tmp");
-                try {
-                    // Not Files.createTempFile: that makes the file owner-only (0600) on POSIX.
-                    ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                } catch (FileAlreadyExistsException e) {
-                    tmp = null;
-                    if (attempt >= 10) {
-                        throw e;
-                    }
-                }
-            }
-            try (FileChannel out = ch) {
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ByteBuffer buf = ByteBuffer.allocate(IO_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
                 buf.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) headerBytes.length).put(headerBytes);
                 for (int i = 0; i < n; i++) {
