@@ -20,10 +20,6 @@ final class EvalFiles {
     private EvalFiles() {
     }
 
-    /**
-     * The default folder for a model's evaluations: RUN/eval for a run's RUN/model, else a sibling MODEL-eval (a model
-     * folder holds only its own files).
-     */
     /** A saved model's folder: DIR itself, or DIR/model when DIR is a run folder of 'train' or 'sweep'. */
     static Path modelDir(Path dir) {
         if (!Files.exists(dir.resolve("model.json")) && Files.exists(dir.resolve("model").resolve("model.json"))) {
@@ -32,6 +28,10 @@ final class EvalFiles {
         return dir;
     }
 
+    /**
+     * The default folder for a model's evaluations: RUN/eval for a run's RUN/model, else a sibling MODEL-eval (a model
+     * folder holds only its own files).
+     */
     static Path defaultOut(Path modelDir) {
         Path abs = modelDir.toAbsolutePath().normalize();
         if (abs.getFileName() != null && abs.getFileName().toString().equals("model") && abs.getParent() != null) {
