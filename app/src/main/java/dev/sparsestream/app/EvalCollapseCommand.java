@@ -164,14 +164,10 @@ final class EvalCollapseCommand implements Callable<Integer> {
     static BufferedImage plot(List<Collapse.Trace> traces) {
         List<Charts.Series> l1 = new ArrayList<>();
         List<Charts.Series> norms = new ArrayList<>();
-        List<String> families = new ArrayList<>(); // a family with and without the hinge share a colour
         for (Collapse.Trace t : traces) {
-            String family = t.config().model().label();
-            if (!families.contains(family)) {
-                families.add(family);
-            }
             Charts.Style style = t.config().beta() > 0 ? Charts.Style.SOLID : Charts.Style.DASHED;
-            java.awt.Color colour = Charts.colour(families.indexOf(family));
+            // A colour per run: a trace of a point per batch is too dense for its dashes to show.
+            java.awt.Color colour = Charts.colour(l1.size());
             l1.add(new Charts.Series(t.label(), t.epochs(), t.codeL1(), null, style, colour));
             norms.add(new Charts.Series(t.label(), t.epochs(), t.columnNorm(), null, style, colour));
         }

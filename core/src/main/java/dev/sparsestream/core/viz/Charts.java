@@ -73,6 +73,11 @@ public final class Charts {
         st.setPlotGridLinesColor(new Color(225, 225, 225));
         st.setLegendPosition(Styler.LegendPosition.OutsideE);
         st.setXAxisLogarithmic(spec.logX());
+        double xMin = spec.series().stream().flatMapToDouble(s -> java.util.Arrays.stream(s.x())).min().orElse(0);
+        double xMax = spec.series().stream().flatMapToDouble(s -> java.util.Arrays.stream(s.x())).max().orElse(0);
+        if (!spec.logX() && xMin > 0 && xMin < 0.05 * xMax) {
+            st.setXAxisMin(0.0); // an axis that starts just above 0 (a trace from the first batch) gets round ticks from 0
+        }
         st.setYAxisLogarithmic(spec.logY());
         st.setMarkerSize(6);
         st.setXAxisDecimalPattern(spec.logX() ? "0" : "0.##"); // XChart's default prints ticks like .0125
