@@ -78,6 +78,10 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
             implements LearnerCommand.Local {
     }
 
+    /** A worker stopped or its node left (Pekko's death watch); never sent by anyone else. */
+    private record WorkerGone(ActorRef<WorkerCommand> worker) implements LearnerCommand.Local {
+    }
+
     private record InFlight(Batch batch, FistaParams params, long version, ActorRef<WorkerCommand> worker) {
     }
 
@@ -112,6 +116,7 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
 
     private final Map<ActorRef<WorkerCommand>, Long> idle = new LinkedHashMap<>(); // workers with nothing to do
     private final Map<ActorRef<WorkerCommand>, Long> assigned = new HashMap<>();    // worker -> its batch's seq
+    private final java.util.Set<ActorRef<WorkerCommand>> watched = new java.util.HashSet<>(); // death-watched workers
     private final Deque<Batch> pending = new ArrayDeque<>();
     private final Map<Long, InFlight> inFlight = new HashMap<>();
     private final TreeMap<Long, Completed> done = new TreeMap<>(); // by seq, waiting for their turn
@@ -181,6 +186,7 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
         return newReceiveBuilder()
                 .onMessage(Pulled.class, this::onPulled)
                 .onMessage(WorkerReady.class, this::onWorkerReady)
+                .onMessage(WorkerGone.class, this::onWorkerGone)
                 .onMessage(CodesComputed.class, this::onCodes)
                 .onMessage(EpochValidated.class, this::onEpochValidated)
                 .onMessage(SetLambda.class, this::onSetLambda)
@@ -230,10 +236,29 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
                 pending.addFirst(f.batch());
             }
         }
+        if (watched.add(m.worker())) {
+            getContext().watchWith(m.worker(), new WorkerGone(m.worker()));
+        }
         idle.put(m.worker(), -1L);
         m.worker().tell(new WorkerCommand.UpdateWeights(currentWeights()));
         dispatch();
         return this;
+    }
+
+    /** A stopped worker's batch goes to the next idle worker; a late answer from it could not be applied anyway. */
+    private Behavior<LearnerCommand> onWorkerGone(WorkerGone m) {
+        watched.remove(m.worker());
+        idle.remove(m.worker());
+        Long lost = assigned.remove(m.worker());
+        if (lost != null) {
+            InFlight f = inFlight.remove(lost);
+            if (f != null) {
+                getContext().getLog().warn("worker {} is gone; batch {} is inferred again", m.worker().path(), lost);
+                pending.addFirst(f.batch());
+            }
+        }
+        dispatch();
+        return maybeFinished();
     }
 
     private Weights currentWeights() {

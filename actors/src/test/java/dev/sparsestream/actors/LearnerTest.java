@@ -80,6 +80,29 @@ class LearnerTest {
     }
 
     @Test
+    void aStoppedWorkersBatchGoesToAnotherWorkerAndIsAppliedOnce() {
+        Setup s = start(0);
+        WorkerCommand.InferBatch held = s.worker().expectMessageClass(WorkerCommand.InferBatch.class);
+        assertEquals(0, held.batch().seq());
+        // A second worker joins while the first holds batch 0 (K = 0: one batch in flight): it gets weights only.
+        TestProbe<WorkerCommand> second = testKit.createTestProbe();
+        s.learner().tell(new LearnerCommand.WorkerReady(second.getRef()));
+        second.expectMessageClass(WorkerCommand.UpdateWeights.class);
+        second.expectNoMessage(Duration.ofMillis(100));
+
+        s.worker().stop(); // its node died, say: the learner's death watch hands batch 0 on
+        WorkerCommand.InferBatch again = second.expectMessageClass(WorkerCommand.InferBatch.class);
+        assertEquals(0, again.batch().seq());
+        assertEquals(held.weightsVersion(), again.weightsVersion());
+        s.monitor().expectNoMessage(Duration.ofMillis(50));
+        s.learner().tell(zeroCodes(again, again.weightsVersion(), second.getRef(), s.config().codeDim()));
+        second.expectMessageClass(WorkerCommand.UpdateWeights.class);
+        assertEquals(0, s.monitor().expectMessageClass(MonitorCommand.BatchApplied.class).record().seq());
+        WorkerCommand.InferBatch next = second.expectMessageClass(WorkerCommand.InferBatch.class);
+        assertEquals(1, next.batch().seq(), "batch 0 was applied once; the stream goes on");
+    }
+
+    @Test
     void codesOlderThanKVersionsAreNeverApplied() {
         Setup s = start(0);
         WorkerCommand.InferBatch first = s.worker().expectMessageClass(WorkerCommand.InferBatch.class);
