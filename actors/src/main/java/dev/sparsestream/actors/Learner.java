@@ -228,14 +228,7 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
     // ----------------------------------------------------------------- workers
 
     private Behavior<LearnerCommand> onWorkerReady(WorkerReady m) {
-        Long lost = assigned.remove(m.worker());
-        if (lost != null) {
-            InFlight f = inFlight.remove(lost);
-            if (f != null) {
-                getContext().getLog().warn("worker {} restarted; batch {} is inferred again", m.worker().path().name(), lost);
-                pending.addFirst(f.batch());
-            }
-        }
+        requeueBatchOf(m.worker(), "restarted");
         if (watched.add(m.worker())) {
             getContext().watchWith(m.worker(), new WorkerGone(m.worker()));
         }
@@ -249,16 +242,19 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
     private Behavior<LearnerCommand> onWorkerGone(WorkerGone m) {
         watched.remove(m.worker());
         idle.remove(m.worker());
-        Long lost = assigned.remove(m.worker());
-        if (lost != null) {
-            InFlight f = inFlight.remove(lost);
-            if (f != null) {
-                getContext().getLog().warn("worker {} is gone; batch {} is inferred again", m.worker().path(), lost);
-                pending.addFirst(f.batch());
-            }
-        }
+        requeueBatchOf(m.worker(), "is gone");
         dispatch();
         return maybeFinished();
+    }
+
+    /** The batch a worker held (if any) goes back to the front of the queue, to be inferred again. */
+    private void requeueBatchOf(ActorRef<WorkerCommand> worker, String what) {
+        Long lost = assigned.remove(worker);
+        InFlight f = lost == null ? null : inFlight.remove(lost);
+        if (f != null) {
+            getContext().getLog().warn("worker {} {}; batch {} is inferred again", worker.path(), what, lost);
+            pending.addFirst(f.batch());
+        }
     }
 
     private Weights currentWeights() {
