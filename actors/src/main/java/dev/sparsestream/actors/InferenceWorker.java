@@ -1,65 +1,97 @@
 package dev.sparsestream.actors;
 
 import dev.sparsestream.core.model.ModelConfig;
+import dev.sparsestream.core.model.ModelStore;
 import dev.sparsestream.core.model.SparseAutoencoder;
 import dev.sparsestream.core.tensor.Matrix;
 import dev.sparsestream.core.train.InferenceStep;
 import dev.sparsestream.protocol.Batch;
 import dev.sparsestream.protocol.LearnerCommand;
 import dev.sparsestream.protocol.WorkerCommand;
+import dev.sparsestream.protocol.WorkerCommand.Configure;
 import dev.sparsestream.protocol.WorkerCommand.InferBatch;
 import dev.sparsestream.protocol.WorkerCommand.UpdateWeights;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
  * Runs FISTA with encoder warm start on the batches the learner assigns, with the weights it last
- * received. On (re)start it announces itself with {@link LearnerCommand.WorkerReady}, which is also how
- * the learner learns that a batch given to a crashed worker is lost and must be retried.
+ * received. It knows nothing of the run when it starts: it registers under its pool's receptionist key
+ * (on its own node or any node of a cluster), and the learner sends it the model's configuration and
+ * weights ({@link Configure}) with its first batch. When it fails and is restarted, it tells the learner
+ * with {@link LearnerCommand.WorkerReady} that it holds nothing and that the batch it had is lost.
  */
 public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
+
+    /** The pool of a cluster's run: one run per cluster, so one name (a single-node run names its own pool). */
+    public static final ServiceKey<WorkerCommand> CLUSTER_POOL =
+            ServiceKey.create(WorkerCommand.class, "sparse-stream-inference-workers");
 
     /** Called before each inference; tests inject faults through it. */
     public interface BeforeInference extends Consumer<Batch> {
         BeforeInference NONE = b -> { };
     }
 
-    public static Behavior<WorkerCommand> create(ModelConfig config, ActorRef<LearnerCommand> learner,
-                                                 BeforeInference hook) {
-        return Behaviors.setup(ctx -> new InferenceWorker(ctx, config, learner, hook));
+    public static Behavior<WorkerCommand> create(ServiceKey<WorkerCommand> pool, BeforeInference hook) {
+        return Behaviors.setup(ctx -> new InferenceWorker(ctx, pool, hook));
     }
 
-    private final ActorRef<LearnerCommand> learner;
     private final BeforeInference hook;
-    private final InferenceStep inference;
-    private final Matrix y;      // (n, d)
-    private long version = -1;   // weights held; -1: none yet
+    private String configJson;          // the model served; null until the first Configure
+    private InferenceStep inference;    // its FISTA state and buffers
+    private Matrix y;                   // (n, d)
+    private long version = -1;          // weights held; -1: none yet
+    private ActorRef<LearnerCommand> learner; // whom to tell about a restart; known from the first batch
 
-    private InferenceWorker(ActorContext<WorkerCommand> ctx, ModelConfig config, ActorRef<LearnerCommand> learner,
-                            BeforeInference hook) {
+    private InferenceWorker(ActorContext<WorkerCommand> ctx, ServiceKey<WorkerCommand> pool, BeforeInference hook) {
         super(ctx);
-        this.learner = learner;
         this.hook = hook;
-        // The initial values are overwritten by the first UpdateWeights; only the shapes matter here.
-        inference = new InferenceStep(SparseAutoencoder.initialise(config), config.batchSize());
-        y = Matrix.zeros(config.batchSize(), config.dataDim());
-        learner.tell(new LearnerCommand.WorkerReady(ctx.getSelf()));
+        // A restarted worker registers again under the same reference; the receptionist keeps one entry.
+        ctx.getSystem().receptionist().tell(Receptionist.register(pool, ctx.getSelf()));
     }
 
     @Override
     public Receive<WorkerCommand> createReceive() {
         return newReceiveBuilder()
+                .onMessage(Configure.class, this::onConfigure)
                 .onMessage(UpdateWeights.class, this::onUpdateWeights)
                 .onMessage(InferBatch.class, this::onInferBatch)
+                .onSignal(PreRestart.class, s -> onPreRestart())
                 .build();
     }
 
+    private Behavior<WorkerCommand> onConfigure(Configure m) {
+        if (!m.configJson().equals(configJson)) {
+            ModelConfig config;
+            try {
+                config = ModelStore.json().readValue(m.configJson(), ModelConfig.class);
+            } catch (Exception e) {
+                throw new IllegalArgumentException("cannot read the model configuration sent by the learner: "
+                        + e.getMessage(), e);
+            }
+            // The initial values are overwritten by the weights just below; only the shapes matter here.
+            inference = new InferenceStep(SparseAutoencoder.initialise(config), config.batchSize());
+            y = Matrix.zeros(config.batchSize(), config.dataDim());
+            configJson = m.configJson();
+        }
+        inference.model().importWeights(m.weights());
+        version = m.weights().version();
+        return this;
+    }
+
     private Behavior<WorkerCommand> onUpdateWeights(UpdateWeights m) {
+        if (inference == null) {
+            throw new IllegalStateException("weights version " + m.weights().version() + " arrived before the model "
+                    + "configuration");
+        }
         if (m.weights().version() > version) {
             inference.model().importWeights(m.weights());
             version = m.weights().version();
@@ -68,6 +100,7 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
     }
 
     private Behavior<WorkerCommand> onInferBatch(InferBatch m) {
+        learner = m.replyTo();
         if (version < 0) {
             throw new IllegalStateException("batch " + m.batch().seq() + " arrived before any weights");
         }
@@ -78,6 +111,14 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
         Matrix z = inference.solve(y, m.params());     // (n, l)
         m.replyTo().tell(new LearnerCommand.CodesComputed(b.seq(), version, z.rows(), z.cols(), z.toArray(),
                 inference.meanSteps(), inference.iterations(), getContext().getSelf()));
+        return this;
+    }
+
+    /** The fresh instance holds nothing: the learner resends the model and requeues the batch this one had. */
+    private Behavior<WorkerCommand> onPreRestart() {
+        if (learner != null) {
+            learner.tell(new LearnerCommand.WorkerReady(getContext().getSelf()));
+        }
         return this;
     }
 }

@@ -34,10 +34,11 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -48,16 +49,19 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.SinkQueueWithCancel;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * Applies the encoder and decoder updates from the codes the inference workers compute, in batch order,
- * and broadcasts each new weight version to the workers.
+ * Applies the encoder and decoder updates from the codes the inference workers compute, in batch order.
+ * Workers, on this node or any other of a cluster, are found through the receptionist; each is sent the
+ * model and the current weights just before a batch that needs a version it does not hold.
  *
- * <p>Scheduling: at most {@link RunSettings#capacity()} = min(workers, K + 1) batches are in flight. A
+ * <p>Scheduling: at most {@link RunSettings#capacity()} = K + 1 batches (and one per worker) are in flight. A
  * batch is dispatched with the current version v and applied, in order, at version v' >= v; codes with
  * v' - v > K are inferred again (this only happens after a retry). With K = 0 each batch is inferred
  * with the weights it is applied to, so the run equals the sequential trainer batch for batch. The
@@ -82,6 +86,10 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
     private record WorkerGone(ActorRef<WorkerCommand> worker) implements LearnerCommand.Local {
     }
 
+    /** The receptionist's current list of the pool's reachable workers. */
+    private record WorkersListed(Set<ActorRef<WorkerCommand>> workers) implements LearnerCommand.Local {
+    }
+
     private record InFlight(Batch batch, FistaParams params, long version, ActorRef<WorkerCommand> worker) {
     }
 
@@ -93,11 +101,18 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
         UpdateListener NONE = w -> { };
     }
 
+    /**
+     * @param pool the receptionist key the run's workers register under, on this node and on others; the
+     *             learner takes every worker listed under it (and any that announces itself with
+     *             {@link WorkerReady})
+     */
     public static Behavior<LearnerCommand> create(RunSettings settings, SparseAutoencoder model,
                                                   Source<Batch, NotUsed> source, ActorRef<MonitorCommand> monitor,
                                                   Snapshot resumeFrom, UpdateListener onUpdate,
-                                                  CompletableFuture<RunOutcome> outcome) {
-        return Behaviors.setup(ctx -> new Learner(ctx, settings, model, source, monitor, resumeFrom, onUpdate, outcome));
+                                                  CompletableFuture<RunOutcome> outcome,
+                                                  ServiceKey<WorkerCommand> pool) {
+        return Behaviors.setup(ctx -> new Learner(ctx, settings, model, source, monitor, resumeFrom, onUpdate, outcome,
+                pool));
     }
 
     private static final Duration MONITOR_TIMEOUT = Duration.ofMinutes(10);
@@ -114,9 +129,12 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
     private final Matrix y;    // (n, d)
     private final Matrix z;    // (n, l)
 
-    private final Map<ActorRef<WorkerCommand>, Long> idle = new LinkedHashMap<>(); // workers with nothing to do
+    // Every known (death-watched) worker -> the weight version it holds (-1: no model yet); a worker is sent
+    // weights just before a batch that needs them, so joining late or restarting costs one weight message.
+    private final Map<ActorRef<WorkerCommand>, Long> holds = new HashMap<>();
+    private final Set<ActorRef<WorkerCommand>> idle = new LinkedHashSet<>();         // known workers with nothing to do
     private final Map<ActorRef<WorkerCommand>, Long> assigned = new HashMap<>();    // worker -> its batch's seq
-    private final java.util.Set<ActorRef<WorkerCommand>> watched = new java.util.HashSet<>(); // death-watched workers
+    private Set<ActorRef<WorkerCommand>> listed = Set.of(); // the receptionist's last listing
     private final Deque<Batch> pending = new ArrayDeque<>();
     private final Map<Long, InFlight> inFlight = new HashMap<>();
     private final TreeMap<Long, Completed> done = new TreeMap<>(); // by seq, waiting for their turn
@@ -147,7 +165,7 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
 
     private Learner(ActorContext<LearnerCommand> ctx, RunSettings settings, SparseAutoencoder model,
                     Source<Batch, NotUsed> source, ActorRef<MonitorCommand> monitor, Snapshot resume,
-                    UpdateListener onUpdate, CompletableFuture<RunOutcome> outcome) {
+                    UpdateListener onUpdate, CompletableFuture<RunOutcome> outcome, ServiceKey<WorkerCommand> pool) {
         super(ctx);
         this.settings = settings;
         this.model = model;
@@ -174,6 +192,10 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
         }
         // A one-element input buffer: the source makes a batch only when the learner is about to need it.
         queue = source.runWith(Sink.<Batch>queue().withAttributes(Attributes.inputBuffer(1, 1)), ctx.getSystem());
+        configJson = configJson();
+        ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class,
+                l -> new WorkersListed(l.getServiceInstances(pool))); // reachable ones only
+        ctx.getSystem().receptionist().tell(Receptionist.subscribe(pool, listings));
         pull();
     }
 
@@ -187,6 +209,7 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
                 .onMessage(Pulled.class, this::onPulled)
                 .onMessage(WorkerReady.class, this::onWorkerReady)
                 .onMessage(WorkerGone.class, this::onWorkerGone)
+                .onMessage(WorkersListed.class, this::onWorkersListed)
                 .onMessage(CodesComputed.class, this::onCodes)
                 .onMessage(EpochValidated.class, this::onEpochValidated)
                 .onMessage(SetLambda.class, this::onSetLambda)
@@ -227,24 +250,60 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
 
     // ----------------------------------------------------------------- workers
 
+    /** A worker (re)started: it holds no model, and the batch it had, if any, is lost. */
     private Behavior<LearnerCommand> onWorkerReady(WorkerReady m) {
-        requeueBatchOf(m.worker(), "restarted");
-        if (watched.add(m.worker())) {
-            getContext().watchWith(m.worker(), new WorkerGone(m.worker()));
+        if (!holds.containsKey(m.worker())) {
+            adopt(m.worker());
+        } else {
+            requeueBatchOf(m.worker(), "restarted");
+            holds.put(m.worker(), -1L);
+            idle.add(m.worker());
         }
-        idle.put(m.worker(), -1L);
-        m.worker().tell(new WorkerCommand.UpdateWeights(currentWeights()));
         dispatch();
         return this;
     }
 
-    /** A stopped worker's batch goes to the next idle worker; a late answer from it could not be applied anyway. */
-    private Behavior<LearnerCommand> onWorkerGone(WorkerGone m) {
-        watched.remove(m.worker());
-        idle.remove(m.worker());
-        requeueBatchOf(m.worker(), "is gone");
+    /** Workers found through the receptionist (on any node) join the pool; those no longer listed leave it. */
+    private Behavior<LearnerCommand> onWorkersListed(WorkersListed m) {
+        for (var w : m.workers()) {
+            if (!holds.containsKey(w)) {
+                adopt(w);
+            }
+        }
+        // Unreachable (its node is cut off or dead) or stopped: its batch goes to another worker now rather than
+        // when the node is downed; should it come back, the listing brings it back as a new worker.
+        for (var w : listed) {
+            if (!m.workers().contains(w)) {
+                forget(w, "is no longer listed (stopped or unreachable)");
+            }
+        }
+        listed = m.workers();
         dispatch();
         return maybeFinished();
+    }
+
+    private void adopt(ActorRef<WorkerCommand> worker) {
+        getContext().getLog().info("worker {} joined the pool", worker.path());
+        holds.put(worker, -1L);
+        idle.add(worker);
+        getContext().watchWith(worker, new WorkerGone(worker));
+    }
+
+    /** A stopped worker's batch goes to the next idle worker; a late answer from it could not be applied anyway. */
+    private Behavior<LearnerCommand> onWorkerGone(WorkerGone m) {
+        forget(m.worker(), "is gone");
+        dispatch();
+        return maybeFinished();
+    }
+
+    private void forget(ActorRef<WorkerCommand> worker, String why) {
+        if (holds.remove(worker) == null) {
+            return;
+        }
+        getContext().unwatch(worker);
+        idle.remove(worker);
+        getContext().getLog().info("worker {} {}; {} worker(s) left", worker.path(), why, holds.size());
+        requeueBatchOf(worker, why);
     }
 
     /** The batch a worker held (if any) goes back to the front of the queue, to be inferred again. */
@@ -252,7 +311,7 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
         Long lost = assigned.remove(worker);
         InFlight f = lost == null ? null : inFlight.remove(lost);
         if (f != null) {
-            getContext().getLog().warn("worker {} {}; batch {} is inferred again", worker.path(), what, lost);
+            getContext().getLog().warn("worker {} {}: batch {} is inferred again", worker.path(), what, lost);
             pending.addFirst(f.batch());
         }
     }
@@ -267,7 +326,7 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
     private void dispatch() {
         while (!pending.isEmpty() && !idle.isEmpty() && inFlight.size() < settings.capacity() && !awaitingValidation
                 && !stopping && !paused) {
-            var worker = idle.keySet().iterator().next();
+            var worker = idle.iterator().next();
             idle.remove(worker);
             Batch b = pending.pollFirst();
             if (lambdaChanged) {
@@ -278,16 +337,27 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
             }
             inFlight.put(b.seq(), new InFlight(b, params, version, worker));
             assigned.put(worker, b.seq());
+            long held = holds.put(worker, version);
+            if (held < 0) {
+                worker.tell(new WorkerCommand.Configure(configJson, currentWeights()));
+            } else if (held != version) {
+                worker.tell(new WorkerCommand.UpdateWeights(currentWeights()));
+            }
             worker.tell(new WorkerCommand.InferBatch(b, params, version, getContext().getSelf()));
         }
     }
 
     private Behavior<LearnerCommand> onCodes(CodesComputed c) {
+        if (!holds.containsKey(c.worker())) {
+            return this; // from a worker that left the pool: its batch went to another worker
+        }
         Long mine = assigned.get(c.worker());
         if (mine != null && mine == c.seq()) {
             assigned.remove(c.worker());
         }
-        idle.put(c.worker(), -1L);
+        if (!assigned.containsKey(c.worker())) {
+            idle.add(c.worker());
+        }
         InFlight f = inFlight.get(c.seq());
         if (f == null || !f.worker().equals(c.worker())) {
             dispatch(); // a late answer for a batch given to another worker since: it is applied only once
@@ -332,9 +402,6 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
             nextApply++;
             Weights w = currentWeights();
             onUpdate.accept(w);
-            for (var worker : allWorkers()) {
-                worker.tell(new WorkerCommand.UpdateWeights(w));
-            }
             monitor.tell(new MonitorCommand.BatchApplied(new BatchRecord(b.seq(), b.epoch(), b.index(),
                     f.params().lambda(), c.weightsVersion(), (int) staleness, metrics), b.batchesPerEpoch()));
             appliedSinceSnapshot++;
@@ -348,12 +415,6 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
             }
         }
         return maybeFinished();
-    }
-
-    private List<ActorRef<WorkerCommand>> allWorkers() {
-        List<ActorRef<WorkerCommand>> all = new ArrayList<>(idle.keySet());
-        all.addAll(assigned.keySet());
-        return all;
     }
 
     private Behavior<LearnerCommand> onEpochValidated(EpochValidated m) {
@@ -439,7 +500,7 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
 
     private Behavior<LearnerCommand> onGetStatus(GetStatus m) {
         m.replyTo().tell(new LearnerStatus(version, nextApply, params.lambda(), paused, stopping, inFlight.size(),
-                idle.size() + assigned.size(), lastSnapshotMillis, lastSnapshotReason, (int) usage.samples(),
+                holds.size(), lastSnapshotMillis, lastSnapshotReason, (int) usage.samples(),
                 usage.fractions(), currentWeights()));
         return this;
     }
@@ -521,6 +582,8 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
         outcome.complete(new RunOutcome(RunOutcome.Status.FAILED, message, null, lastSnapshot, applied));
         return Behaviors.stopped();
     }
+
+    private final String configJson; // sent to workers that hold no model yet
 
     private String configJson() {
         try {

@@ -12,6 +12,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.sparsestream.actors.cluster.ClusterNode;
 
 /**
  * Starts a streaming run in its own actor system (single node, embedded) and hands back what the
@@ -34,15 +35,30 @@ public final class StreamingTrainer implements AutoCloseable {
     }
 
     public static StreamingTrainer start(TrainingRun.Parts parts) {
+        return start(parts, null);
+    }
+
+    /**
+     * @param nodeConfig a cluster node's configuration ({@code ClusterNode.config}) for a run whose settings say
+     *                   {@link RunSettings#cluster()}: the node then joins itself, starting the cluster as its
+     *                   seed; null for a single-node run
+     */
+    public static StreamingTrainer start(TrainingRun.Parts parts, Config nodeConfig) {
+        if (parts.settings().cluster() != (nodeConfig != null)) {
+            throw new IllegalArgumentException("a cluster run needs a node configuration, and only a cluster run takes one");
+        }
         shareBlasThreads(parts.settings());
         CompletableFuture<ActorRef<LearnerCommand>> learnerRef = new CompletableFuture<>();
         CompletableFuture<RunOutcome> outcome = new CompletableFuture<>();
         Config config = ConfigFactory.parseString(
                 "pekko.coordinated-shutdown.phases.before-service-unbind.timeout = "
                         + INTERRUPT_GRACE.toSeconds() + "s\n")
-                .withFallback(ConfigFactory.load());
-        ActorSystem<Void> system = ActorSystem.create(TrainingRun.create(parts, learnerRef, outcome), "sparse-stream",
-                config);
+                .withFallback(nodeConfig != null ? nodeConfig : ConfigFactory.load());
+        ActorSystem<Void> system = ActorSystem.create(TrainingRun.create(parts, learnerRef, outcome),
+                ClusterNode.SYSTEM_NAME, config);
+        if (nodeConfig != null) {
+            ClusterNode.joinSelf(system);
+        }
         ActorRef<LearnerCommand> learner = learnerRef.join();
         CoordinatedShutdown.get(Adapter.toClassic(system)).addTask(
                 CoordinatedShutdown.PhaseBeforeServiceUnbind(), "stop-learner-with-snapshot", () -> {
@@ -60,7 +76,7 @@ public final class StreamingTrainer implements AutoCloseable {
      * single-threaded, then runs in parallel too).
      */
     private static void shareBlasThreads(RunSettings s) {
-        Matrix.setBlasThreads(Math.max(1, ORIGINAL_BLAS_THREADS / s.capacity()));
+        Matrix.setBlasThreads(Math.max(1, ORIGINAL_BLAS_THREADS / s.busyLocalWorkers()));
     }
 
     private static final int ORIGINAL_BLAS_THREADS = Matrix.blasThreads();
@@ -71,6 +87,11 @@ public final class StreamingTrainer implements AutoCloseable {
 
     public ActorRef<LearnerCommand> learner() {
         return learner;
+    }
+
+    /** Completed when the run ends, however it ends. */
+    public CompletableFuture<RunOutcome> outcome() {
+        return outcome;
     }
 
     /** Waits for the run to end, however it ends. */

@@ -8,6 +8,8 @@ import dev.sparsestream.protocol.MonitorCommand;
 import dev.sparsestream.protocol.Snapshot;
 import dev.sparsestream.protocol.WorkerCommand;
 import dev.sparsestream.streams.BatchSource;
+import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -16,16 +18,29 @@ import org.apache.pekko.actor.typed.ChildFailed;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
+import org.apache.pekko.cluster.typed.SingletonActor;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * The run's coordinator, the guardian of its actor system: spawns the monitor, the learner (fed by the
- * data-source stream) and the pool of inference workers, and ends the run when the learner stops
+ * data-source stream) and this node's inference workers, and ends the run when the learner stops
  * (its children stop; it stays, idle, until its actor system is terminated by its owner).
  * Workers are restarted when they throw; the learner is not (a failure there fails the run, and the
  * last snapshot stays as it was).
+ *
+ * <p>In a cluster ({@link RunSettings#cluster()}) this is the seed node: the learner runs as a cluster
+ * singleton on the node with role {@link #SEED_ROLE}, and workers of other nodes join its pool through the
+ * receptionist ({@link InferenceWorker#CLUSTER_POOL}). Everything else is the single-node run.
  */
 public final class TrainingRun {
+    /** The cluster role of the node that owns the data source, the learner, the monitor and the dashboard. */
+    public static final String SEED_ROLE = "seed";
+    /** The learner's actor name (as a cluster singleton, under /system/singletonManager{name}/{name}). */
+    public static final String LEARNER_NAME = "learner";
+
     private TrainingRun() {
     }
 
@@ -53,14 +68,23 @@ public final class TrainingRun {
             long startSeq = parts.resumeFrom() == null ? 0 : parts.resumeFrom().nextSeq();
             Source<Batch, NotUsed> source = BatchSource.of(parts.train(), config.batchSize(), config.seed(),
                     startSeq, config.epochs());
-            ActorRef<LearnerCommand> learner = ctx.spawn(Learner.create(s, model, source, monitor, parts.resumeFrom(),
-                    parts.onUpdate(), outcome), "learner");
-            ctx.watch(learner);
+            // A single-node run names its own pool, so that runs sharing an actor system (tests) keep apart.
+            ServiceKey<WorkerCommand> pool = s.cluster() ? InferenceWorker.CLUSTER_POOL
+                    : ServiceKey.create(WorkerCommand.class, InferenceWorker.CLUSTER_POOL.id() + "-" + UUID.randomUUID());
+            Behavior<LearnerCommand> learning = RunFailure.completesOutcome(Learner.create(s, model, source, monitor,
+                    parts.resumeFrom(), parts.onUpdate(), outcome, pool), outcome);
+            ActorRef<LearnerCommand> learner;
+            if (s.cluster()) {
+                learner = ClusterSingleton.get(ctx.getSystem()).init(SingletonActor.of(learning, LEARNER_NAME)
+                        .withSettings(ClusterSingletonSettings.create(ctx.getSystem()).withRole(SEED_ROLE))
+                        .withStopMessage(new LearnerCommand.Stop("the seed node is leaving the cluster",
+                                ctx.getSystem().ignoreRef())));
+            } else {
+                learner = ctx.spawn(learning, LEARNER_NAME);
+                ctx.watch(learner);
+            }
             for (int i = 0; i < s.workers(); i++) {
-                Behavior<WorkerCommand> worker = Behaviors.supervise(
-                        InferenceWorker.create(config, learner, parts.beforeInference()))
-                        .onFailure(Exception.class, SupervisorStrategy.restart());
-                ctx.spawn(worker, "worker-" + i);
+                ctx.spawn(supervisedWorker(pool, parts.beforeInference()), "worker-" + i);
             }
             learnerRef.complete(learner);
             return Behaviors.receive(Void.class)
@@ -77,5 +101,12 @@ public final class TrainingRun {
                     })
                     .build();
         });
+    }
+
+    /** A worker restarted when it throws, up to 10 times a minute; then it stops and leaves the pool. */
+    public static Behavior<WorkerCommand> supervisedWorker(ServiceKey<WorkerCommand> pool,
+                                                           InferenceWorker.BeforeInference hook) {
+        return Behaviors.supervise(InferenceWorker.create(pool, hook))
+                .onFailure(Exception.class, SupervisorStrategy.restart().withLimit(10, Duration.ofMinutes(1)));
     }
 }

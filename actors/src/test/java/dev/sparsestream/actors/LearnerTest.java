@@ -15,12 +15,14 @@ import dev.sparsestream.protocol.MonitorCommand;
 import dev.sparsestream.protocol.WorkerCommand;
 import dev.sparsestream.streams.BatchSource;
 import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.stream.javadsl.Source;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -51,9 +53,11 @@ class LearnerTest {
         TestProbe<MonitorCommand> monitor = testKit.createTestProbe();
         ActorRef<LearnerCommand> learner = testKit.spawn(Learner.create(new RunSettings(c, 1, maxStaleness, 0, null),
                 SparseAutoencoder.initialise(c), source, monitor.getRef(), null, Learner.UpdateListener.NONE,
-                new CompletableFuture<>()));
+                new CompletableFuture<>(), ServiceKey.create(WorkerCommand.class, "pool-" + UUID.randomUUID())));
         learner.tell(new LearnerCommand.WorkerReady(worker.getRef()));
-        worker.expectMessageClass(WorkerCommand.UpdateWeights.class);
+        // The model and weights come with the first batch, not before.
+        WorkerCommand.Configure configure = worker.expectMessageClass(WorkerCommand.Configure.class);
+        assertEquals(0, configure.weights().version());
         return new Setup(learner, worker, monitor, produced, c);
     }
 
@@ -84,13 +88,13 @@ class LearnerTest {
         Setup s = start(0);
         WorkerCommand.InferBatch held = s.worker().expectMessageClass(WorkerCommand.InferBatch.class);
         assertEquals(0, held.batch().seq());
-        // A second worker joins while the first holds batch 0 (K = 0: one batch in flight): it gets weights only.
+        // A second worker joins while the first holds batch 0 (K = 0: one batch in flight): nothing for it yet.
         TestProbe<WorkerCommand> second = testKit.createTestProbe();
         s.learner().tell(new LearnerCommand.WorkerReady(second.getRef()));
-        second.expectMessageClass(WorkerCommand.UpdateWeights.class);
         second.expectNoMessage(Duration.ofMillis(100));
 
-        s.worker().stop(); // its node died, say: the learner's death watch hands batch 0 on
+        s.worker().stop(); // its node died, say: the learner's death watch hands batch 0 on, weights first
+        assertEquals(held.weightsVersion(), second.expectMessageClass(WorkerCommand.Configure.class).weights().version());
         WorkerCommand.InferBatch again = second.expectMessageClass(WorkerCommand.InferBatch.class);
         assertEquals(0, again.batch().seq());
         assertEquals(held.weightsVersion(), again.weightsVersion());
@@ -152,9 +156,8 @@ class LearnerTest {
         }
         s.learner().tell(new LearnerCommand.CodesComputed(first.batch().seq(), first.weightsVersion(), rows, l, codes, 1, 1,
                 s.worker().getRef()));
-        s.worker().expectMessageClass(WorkerCommand.UpdateWeights.class);
         s.monitor().expectMessageClass(MonitorCommand.BatchApplied.class);
-        s.worker().expectNoMessage(Duration.ofMillis(300)); // paused: no new batch
+        s.worker().expectNoMessage(Duration.ofMillis(300)); // paused: no new batch (and so no new weights)
 
         s.learner().tell(new LearnerCommand.GetStatus(status.getRef()));
         LearnerStatus st = status.expectMessageClass(LearnerStatus.class);
@@ -172,6 +175,7 @@ class LearnerTest {
 
         s.learner().tell(new LearnerCommand.Resume(control.getRef()));
         assertEquals("resumed at batch 1", control.expectMessageClass(ControlReply.Accepted.class).message());
+        assertEquals(1, s.worker().expectMessageClass(WorkerCommand.UpdateWeights.class).weights().version());
         assertEquals(1, s.worker().expectMessageClass(WorkerCommand.InferBatch.class).batch().seq());
         s.learner().tell(new LearnerCommand.Resume(control.getRef()));
         assertEquals("not paused", control.expectMessageClass(ControlReply.Accepted.class).message());

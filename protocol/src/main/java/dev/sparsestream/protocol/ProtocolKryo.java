@@ -53,7 +53,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
  *       AdamOptimizer.State</td><td>record</td></tr>
  *   <tr><td>50-55</td><td>Batch, BatchRecord, LambdaChange, MonitorState, Snapshot, LearnerStatus</td><td>record</td></tr>
  *   <tr><td>60-61</td><td>ControlReply: Accepted, Rejected</td><td>record</td></tr>
- *   <tr><td>70-71</td><td>WorkerCommand: UpdateWeights, InferBatch</td><td>record</td></tr>
+ *   <tr><td>70-72</td><td>WorkerCommand: UpdateWeights, InferBatch, Configure</td><td>record</td></tr>
  *   <tr><td>80-88</td><td>LearnerCommand: WorkerReady, CodesComputed, EpochValidated, SetLambda, TakeSnapshot,
  *       Stop, Pause, Resume, GetStatus</td><td>record</td></tr>
  *   <tr><td>90-94</td><td>MonitorCommand: BatchApplied, LambdaChanged, EpochFinished, GetState, Restore</td>
@@ -74,9 +74,9 @@ public final class ProtocolKryo {
     /**
      * The version of the message encoding. {@link KryoSerializer} writes it in front of every message and
      * refuses messages of another version, so nodes of different builds fail loudly instead of misreading
-     * each other; the cluster is to compare it when nodes join.
+     * each other; a cluster compares it when a node joins and refuses a node of another version.
      */
-    public static final int PROTOCOL_VERSION = 3;
+    public static final int PROTOCOL_VERSION = 4;
 
     private static final Map<Integer, Class<?>> REGISTRATIONS = table();
 
@@ -131,6 +131,7 @@ public final class ProtocolKryo {
 
         t.put(70, WorkerCommand.UpdateWeights.class);
         t.put(71, WorkerCommand.InferBatch.class);
+        t.put(72, WorkerCommand.Configure.class);
 
         t.put(80, LearnerCommand.WorkerReady.class);
         t.put(81, LearnerCommand.CodesComputed.class);

@@ -4,8 +4,24 @@ import dev.sparsestream.core.inference.FistaParams;
 import dev.sparsestream.core.model.Weights;
 import org.apache.pekko.actor.typed.ActorRef;
 
-/** What an inference worker is told: new weights, and batches to infer codes for. */
-public sealed interface WorkerCommand permits WorkerCommand.UpdateWeights, WorkerCommand.InferBatch {
+/**
+ * What an inference worker is told: the model it serves, new weights, and batches to infer codes for. The
+ * learner sends a worker weights just before the first batch that needs them (messages from one sender
+ * arrive in order), so a worker that joins late holds current weights before its first batch.
+ */
+public sealed interface WorkerCommand permits WorkerCommand.Configure, WorkerCommand.UpdateWeights,
+        WorkerCommand.InferBatch {
+
+    /**
+     * Sent to a worker that holds no model yet (new, or restarted): the model's configuration, as JSON
+     * (the form snapshots keep; workers on other nodes know nothing of the run), and its current weights.
+     */
+    record Configure(String configJson, Weights weights) implements WorkerCommand {
+        public Configure {
+            java.util.Objects.requireNonNull(configJson, "configJson");
+            java.util.Objects.requireNonNull(weights, "weights");
+        }
+    }
 
     /** A new weight version; the worker infers every later batch with it. */
     record UpdateWeights(Weights weights) implements WorkerCommand {

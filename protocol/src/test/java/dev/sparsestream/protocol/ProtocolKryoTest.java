@@ -96,6 +96,7 @@ class ProtocolKryoTest {
         expected.put(61, ControlReply.Rejected.class);
         expected.put(70, WorkerCommand.UpdateWeights.class);
         expected.put(71, WorkerCommand.InferBatch.class);
+        expected.put(72, WorkerCommand.Configure.class);
         expected.put(80, LearnerCommand.WorkerReady.class);
         expected.put(81, LearnerCommand.CodesComputed.class);
         expected.put(82, LearnerCommand.EpochValidated.class);

@@ -81,6 +81,7 @@ final class Samples {
                 new ControlReply.Accepted("lambda 0.01 from batch 40"),
                 new ControlReply.Rejected("lambda must be a finite number >= 0"),
                 new WorkerCommand.UpdateWeights(weights(9)),
+                new WorkerCommand.Configure("{\"model\":\"VDL\",\"lambda\":0.005}", weights(9)),
                 new WorkerCommand.InferBatch(batch(), fista(), 9, learner),
                 new LearnerCommand.WorkerReady(worker),
                 new LearnerCommand.CodesComputed(5, 9, 2, 3, new float[]{0f, 0.5f, 0f, 1.5f, 0f, 2f}, 41.5, 57, worker),

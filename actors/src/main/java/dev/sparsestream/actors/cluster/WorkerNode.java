@@ -1,0 +1,70 @@
+package dev.sparsestream.actors.cluster;
+
+import dev.sparsestream.actors.InferenceWorker;
+import dev.sparsestream.actors.TrainingRun;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
+
+/**
+ * The guardian of a worker node: spawns its inference workers, which register in the cluster's pool
+ * ({@link InferenceWorker#CLUSTER_POOL}) for the learner to find, and stops the node when the seed has
+ * left the cluster (a seed that is killed or cut off is downed from this side by the split-brain
+ * resolver, which stops the node the same way).
+ */
+public final class WorkerNode extends AbstractBehavior<WorkerNode.Command> {
+
+    public sealed interface Command permits MemberChanged {
+    }
+
+    /** Cluster membership, adapted from Pekko's events. */
+    private record MemberChanged(ClusterEvent.MemberEvent event) implements Command {
+    }
+
+    public static Behavior<Command> create(int workers) {
+        return create(workers, InferenceWorker.BeforeInference.NONE);
+    }
+
+    /** @param hook called by every worker before each inference (tests inject faults and delays) */
+    public static Behavior<Command> create(int workers, InferenceWorker.BeforeInference hook) {
+        if (workers < 1) {
+            throw new IllegalArgumentException("--workers must be at least 1, got " + workers);
+        }
+        return Behaviors.setup(ctx -> new WorkerNode(ctx, workers, hook));
+    }
+
+    private final int workers;
+
+    private WorkerNode(ActorContext<Command> ctx, int workers, InferenceWorker.BeforeInference hook) {
+        super(ctx);
+        this.workers = workers;
+        for (int i = 0; i < workers; i++) {
+            ctx.spawn(TrainingRun.supervisedWorker(InferenceWorker.CLUSTER_POOL, hook), "worker-" + i);
+        }
+        Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(
+                ctx.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new), ClusterEvent.MemberEvent.class));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder().onMessage(MemberChanged.class, this::onMemberChanged).build();
+    }
+
+    private Behavior<Command> onMemberChanged(MemberChanged m) {
+        var self = Cluster.get(getContext().getSystem()).selfMember();
+        if (m.event() instanceof ClusterEvent.MemberUp up && up.member().equals(self)) {
+            getContext().getLog().info("joined the cluster as {} with {} inference worker(s)", self.address(), workers);
+        } else if (m.event() instanceof ClusterEvent.MemberRemoved removed
+                && removed.member().hasRole(TrainingRun.SEED_ROLE)) {
+            getContext().getLog().info("the seed node {} left the cluster; this worker node stops",
+                    removed.member().address());
+            getContext().getSystem().terminate();
+        }
+        return this;
+    }
+}
