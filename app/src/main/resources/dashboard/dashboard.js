@@ -230,6 +230,38 @@
     return (h > 0 ? h + ' h ' : '') + (h > 0 || m > 0 ? m + ' min ' : '') + (s % 60) + ' s';
   }
 
+  // A cluster's members and their changes (absent for a single-node run). Built with text nodes only:
+  // addresses and event texts come from other machines.
+  function renderCluster(cluster) {
+    $('cluster').hidden = !cluster;
+    if (!cluster) return;
+    const body = $('cluster-nodes');
+    body.replaceChildren(...cluster.nodes.map((n) => {
+      const tr = document.createElement('tr');
+      if (!n.reachable) tr.className = 'unreachable';
+      for (const v of [n.address, n.roles.join(', '), n.reachable ? n.status : n.status + ', unreachable', n.workers]) {
+        const td = document.createElement('td');
+        td.textContent = v;
+        tr.appendChild(td);
+      }
+      return tr;
+    }));
+    const t = cluster.traffic;
+    const mb = (b) => (b / 1e6).toFixed(1) + ' MB';
+    $('cluster-traffic').textContent = 'Sent to worker nodes: weights ' + mb(t.weightsSentBytes) + ' in '
+      + t.weightsSentMessages + ' messages, batches ' + mb(t.batchesSentBytes) + '; codes back ' + mb(t.codesReceivedBytes)
+      + '.';
+    const list = $('cluster-events');
+    list.replaceChildren(...cluster.events.slice().reverse().map((e) => {
+      const li = document.createElement('li');
+      const t = document.createElement('span');
+      t.className = 'time';
+      t.textContent = new Date(e.time).toLocaleTimeString();
+      li.append(t, e.text);
+      return li;
+    }));
+  }
+
   function renderStatus(st) {
     $('title-model').textContent = st.model;
     const badge = $('status-state');
@@ -257,6 +289,7 @@
     $('pause').textContent = st.paused ? 'Resume' : 'Pause';
     const finished = ['completed', 'stopped', 'failed'].includes(st.state);
     for (const id of ['lambda-set', 'snapshot', 'pause', 'stop']) $(id).disabled = finished;
+    renderCluster(st.cluster);
     refreshImages(false);
   }
 

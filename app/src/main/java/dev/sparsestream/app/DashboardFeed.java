@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparsestream.actors.RunListener;
 import dev.sparsestream.actors.RunOutcome;
+import dev.sparsestream.actors.cluster.ClusterMembers;
 import dev.sparsestream.core.model.ModelConfig;
 import dev.sparsestream.core.model.ModelStore;
 import dev.sparsestream.core.train.BatchMetrics;
@@ -14,7 +15,10 @@ import dev.sparsestream.core.train.EpochReport;
 import dev.sparsestream.protocol.BatchRecord;
 import dev.sparsestream.protocol.LambdaChange;
 import dev.sparsestream.protocol.LearnerStatus;
+import dev.sparsestream.protocol.LearnerCommand;
 import dev.sparsestream.protocol.MonitorState;
+import dev.sparsestream.protocol.ProtocolTraffic;
+import dev.sparsestream.protocol.WorkerCommand;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,6 +67,8 @@ public final class DashboardFeed implements RunListener {
     private int bestEpoch;
     private double bestValEnergy = Double.NaN;
     private LearnerStatus learner;
+    private List<ClusterMembers.Node> nodes;          // null: not a cluster
+    private final List<String[]> clusterEvents = new ArrayList<>(); // {ISO time, text}, the latest MAX_EVENTS
     private RunOutcome outcome;
     private long version; // bumped by every change, so that pollers can tell when to send
 
@@ -126,6 +132,21 @@ public final class DashboardFeed implements RunListener {
         learner = status;
         version++;
     }
+
+    /** The cluster's members now, and what changed (null: only the worker counts did). */
+    public synchronized void membership(List<ClusterMembers.Node> members, String event) {
+        nodes = List.copyOf(members);
+        if (event != null) {
+            clusterEvents.add(new String[] {Instant.ofEpochMilli(clock.getAsLong()).toString(), event});
+            if (clusterEvents.size() > MAX_EVENTS) {
+                clusterEvents.remove(0);
+            }
+        }
+        version++;
+    }
+
+    /** Membership events kept for the dashboard. */
+    static final int MAX_EVENTS = 100;
 
     /** The run has ended: clients are told, and the feed changes no more. */
     public synchronized void ended(RunOutcome o) {
@@ -337,6 +358,20 @@ public final class DashboardFeed implements RunListener {
         } else {
             s.put("lambda", last != null ? last.lambda() : config.lambda());
             s.putNull("lastSnapshot");
+        }
+        if (nodes != null) {
+            ObjectNode cluster = s.putObject("cluster");
+            cluster.set("nodes", json.valueToTree(nodes));
+            ArrayNode events = cluster.putArray("events");
+            for (String[] e : clusterEvents) {
+                events.addObject().put("time", e[0]).put("text", e[1]);
+            }
+            // Serialised bytes: the traffic with other nodes (messages within the seed are not serialised).
+            ObjectNode traffic = cluster.putObject("traffic");
+            traffic.put("weightsSentBytes", ProtocolTraffic.weightsSent().bytes());
+            traffic.put("weightsSentMessages", ProtocolTraffic.weightsSent().messages());
+            traffic.put("batchesSentBytes", ProtocolTraffic.of(WorkerCommand.InferBatch.class).sent().bytes());
+            traffic.put("codesReceivedBytes", ProtocolTraffic.of(LearnerCommand.CodesComputed.class).received().bytes());
         }
         return s;
     }

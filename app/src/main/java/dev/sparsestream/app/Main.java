@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The sparse-stream command line. */
 @Command(name = "sparse-stream", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Sparse coding with variance regularisation (Evtimova & LeCun, TMLR 2022).",
-        subcommands = {FetchCommand.class, PatchesCommand.class, TrainCommand.class, EvalCommand.class, SweepCommand.class, ReportCommand.class, EncodeCommand.class, BenchCommand.class, ControlCommand.class,
+        subcommands = {FetchCommand.class, PatchesCommand.class, TrainCommand.class, ClusterCommand.class, EvalCommand.class, SweepCommand.class, ReportCommand.class, EncodeCommand.class, BenchCommand.class, ControlCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final String VERSION = "0.1.0";

@@ -29,6 +29,7 @@ import dev.sparsestream.core.train.BatchMetrics;
 import dev.sparsestream.core.train.EpochReport;
 import dev.sparsestream.core.train.TrainingResult;
 import dev.sparsestream.core.train.TrainingReport;
+import com.typesafe.config.Config;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -62,7 +63,7 @@ import picocli.CommandLine.Option;
                 "  vectors  any float32/float64 .npy array of shape (n, d), or a folder of them with the same d",
                 "           (--data PATH), split at random (--seed) by --val-fraction and --test-fraction; MNIST's",
                 "           presets with l = 128; PSNR uses the training split's range (max - min) as the peak."})
-final class TrainCommand implements Callable<Integer> {
+class TrainCommand implements Callable<Integer> {
     @Option(names = "--dataset", description = "Dataset: mnist (default), patches or vectors (or the --init-from model's).")
     String dataset;
 
@@ -236,11 +237,25 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException(loaded.source() + " gives " + train.size() + " training rows, but the run in "
                     + resume + " was trained on " + previous.trainRows() + "; resume it with the same data (--data)");
         }
-        RunSettings settings = new RunSettings(config, workers, maxStaleness, snapshotEvery, out);
+        Config node = nodeConfig(config);
+        RunSettings settings = new RunSettings(config, workers, maxStaleness, snapshotEvery, out, node != null);
         int port = noDashboard ? 0 : controlPort();
         try (RunLock lock = RunLock.acquire(out)) {
-            return train(config, settings, start, snapshot, loaded, train, port, t0);
+            return train(config, settings, node, start, snapshot, loaded, train, port, t0);
         }
+    }
+
+    /** The node's cluster configuration when this run is a cluster's seed; null for a single-node run. */
+    Config nodeConfig(ModelConfig config) {
+        return null;
+    }
+
+    /** Called once the run's actor system is up (a seed follows its cluster's members from here). */
+    void started(StreamingTrainer run, DashboardFeed feed) {
+    }
+
+    /** Called when the run has ended, before the report is written. */
+    void ended(RunOutcome outcome) {
     }
 
     private static double orDefault(Double fraction) {
@@ -253,8 +268,8 @@ final class TrainCommand implements Callable<Integer> {
                 train.size());
     }
 
-    private int train(ModelConfig config, RunSettings settings, SparseAutoencoder start, Snapshot snapshot,
-                      TrainingData loaded, Dataset train, int port, long t0) throws Exception {
+    private int train(ModelConfig config, RunSettings settings, Config node, SparseAutoencoder start,
+                      Snapshot snapshot, TrainingData loaded, Dataset train, int port, long t0) throws Exception {
         RunData.write(out.resolve(RunData.FILE), runData(config, train, loaded, RunData.RUNNING, null));
         Splits data = loaded.splits();
         System.out.printf("%s %s (lambda %s) on %d %s samples, %d epochs, seed %d, %d worker(s), K = %d -> %s%n",
@@ -280,7 +295,7 @@ final class TrainCommand implements Callable<Integer> {
             if (snapshot != null) {
                 feed.restore(snapshot.monitor(), snapshot.lambdaHistory(), train.size() / config.batchSize());
             }
-            return runAndReport(config, settings, start, train, loaded, snapshot, progress, feed, port, t0);
+            return runAndReport(config, settings, node, start, train, loaded, snapshot, progress, feed, port, t0);
         } finally {
             reported.countDown();
             try {
@@ -291,14 +306,15 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private int runAndReport(ModelConfig config, RunSettings settings, SparseAutoencoder start, Dataset train,
-                             TrainingData loaded, Snapshot snapshot, Progress progress, DashboardFeed feed, int port,
-                             long t0) throws Exception {
+    private int runAndReport(ModelConfig config, RunSettings settings, Config node, SparseAutoencoder start,
+                             Dataset train, TrainingData loaded, Snapshot snapshot, Progress progress,
+                             DashboardFeed feed, int port, long t0) throws Exception {
         RunOutcome outcome;
         Splits data = loaded.splits();
         RunListener listeners = noDashboard ? progress : RunListener.all(progress, feed);
         try (StreamingTrainer run = StreamingTrainer.start(new TrainingRun.Parts(settings, start, train, data.val(),
-                snapshot, listeners, Learner.UpdateListener.NONE, InferenceWorker.BeforeInference.NONE))) {
+                snapshot, listeners, Learner.UpdateListener.NONE, InferenceWorker.BeforeInference.NONE), node)) {
+            started(run, feed);
             Dashboard dashboard = null;
             ControlServer server = null;
             try {
@@ -309,6 +325,7 @@ final class TrainCommand implements Callable<Integer> {
                     System.out.println(server.describe());
                 }
                 outcome = run.await();
+                ended(outcome);
                 if (dashboard != null) {
                     feed.ended(outcome);
                     dashboard.awaitClientsTold(Duration.ofSeconds(2));
@@ -362,13 +379,19 @@ final class TrainCommand implements Callable<Integer> {
             "--train-samples", "--data-dir", "--data", "--no-progress", "--workers", "--max-staleness", "--snapshot-every",
             "--http-host", "--http-port", "--no-dashboard");
 
+    /** Options a resumed run takes. */
+    java.util.Set<String> resumeOptions() {
+        return RESUME_OPTIONS;
+    }
+
     private void refuseOptionsThatChangeTheRun() {
+        java.util.Set<String> allowed = resumeOptions();
         List<String> refused = spec.commandLine().getParseResult().matchedOptions().stream()
-                .map(o -> o.longestName()).filter(name -> !RESUME_OPTIONS.contains(name)).distinct().toList();
+                .map(o -> o.longestName()).filter(name -> !allowed.contains(name)).distinct().toList();
         if (!refused.isEmpty()) {
             throw new IllegalArgumentException(String.join(", ", refused) + " cannot be given with --resume: a resumed "
                     + "run continues with its own configuration (change lambda of a running job with "
-                    + "'sparse-stream control lambda'); allowed with --resume: " + String.join(" ", RESUME_OPTIONS.stream()
+                    + "'sparse-stream control lambda'); allowed with --resume: " + String.join(" ", allowed.stream()
                     .sorted().toList()));
         }
     }

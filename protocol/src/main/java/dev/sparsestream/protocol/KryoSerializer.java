@@ -57,7 +57,9 @@ public final class KryoSerializer extends JSerializer {
             Output output = new Output(256, -1);
             output.writeVarInt(ProtocolKryo.PROTOCOL_VERSION, true);
             kryo.writeClassAndObject(output, message);
-            return output.toBytes();
+            byte[] bytes = output.toBytes();
+            ProtocolTraffic.sent(message.getClass(), bytes.length);
+            return bytes;
         } catch (KryoException | IllegalArgumentException e) {
             throw new IllegalArgumentException("cannot serialise " + message.getClass().getName() + " with protocol v"
                     + ProtocolKryo.PROTOCOL_VERSION + ": " + e.getMessage(), e);
@@ -94,6 +96,7 @@ public final class KryoSerializer extends JSerializer {
             throw new IllegalArgumentException("protocol message " + (message == null ? null : message.getClass().getName())
                     + " ends at byte " + input.position() + " of " + bytes.length);
         }
+        ProtocolTraffic.received(message == null ? Void.class : message.getClass(), bytes.length);
         if (expected != null && !expected.isInstance(message)) {
             throw new IllegalArgumentException("expected a " + expected.getName() + ", decoded a "
                     + (message == null ? null : message.getClass().getName()));

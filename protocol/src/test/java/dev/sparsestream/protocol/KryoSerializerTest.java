@@ -55,6 +55,25 @@ class KryoSerializerTest {
     }
 
     @Test
+    void trafficCountsTheBytesOfEveryMessageWrittenAndRead() throws Exception {
+        // The counters are the JVM's (tests run one at a time): compare differences.
+        var before = ProtocolTraffic.of(WorkerCommand.UpdateWeights.class);
+        var weightsBefore = ProtocolTraffic.weightsSent();
+        WorkerCommand.UpdateWeights m = new WorkerCommand.UpdateWeights(Samples.weights(3));
+        byte[] bytes = serializer().toBinary(m);
+        serializer().fromBinary(bytes, WorkerCommand.UpdateWeights.class);
+        var after = ProtocolTraffic.of(WorkerCommand.UpdateWeights.class);
+        assertEquals(1, after.sent().messages() - before.sent().messages());
+        assertEquals(bytes.length, after.sent().bytes() - before.sent().bytes());
+        assertEquals(1, after.received().messages() - before.received().messages());
+        assertEquals(bytes.length, after.received().bytes() - before.received().bytes());
+        assertEquals(bytes.length, ProtocolTraffic.weightsSent().bytes() - weightsBefore.bytes());
+        // The weights' floats dominate: 4 bytes each, plus names, lengths and the header.
+        assertTrue(bytes.length >= 4 * m.weights().size(), bytes.length + " bytes");
+        assertTrue(ProtocolTraffic.all().containsKey("WorkerCommand.UpdateWeights"), ProtocolTraffic.all().toString());
+    }
+
+    @Test
     void everyMessageRoundTripsThroughPekkoSerialization() {
         List<Object> messages = Samples.messages(testKit.<WorkerCommand>createTestProbe().ref(),
                 testKit.<LearnerCommand>createTestProbe().ref(), testKit.<ControlReply>createTestProbe().ref(),
