@@ -45,7 +45,20 @@ final class BenchCommand implements Callable<Integer> {
             "and 2 workers, --rounds times in turn; prints each epoch and the medians and paired ratios."})
     boolean pipeline;
 
-    @Option(names = "--model", defaultValue = "VDL", description = "Model for --pipeline (default VDL).")
+    @Option(names = "--cluster", paramLabel = "N", description = {"Instead: MNIST epochs of --model on local clusters",
+            "of 1..N nodes (this process the seed, the others 'cluster worker' JVMs, one worker each, K = nodes - 1);",
+            "prints samples per second and the weights' bytes per second sent by the seed."})
+    Integer cluster;
+
+    @Option(names = "--cluster-epochs", defaultValue = "4", paramLabel = "E",
+            description = "Epochs per cluster for --cluster; the first is left out (default 4).")
+    int clusterEpochs;
+
+    @Option(names = "--cluster-samples", defaultValue = "20000", paramLabel = "S",
+            description = "Training samples per epoch for --cluster (default 20000).")
+    int clusterSamples;
+
+    @Option(names = "--model", defaultValue = "VDL", description = "Model for --pipeline and --cluster (default VDL).")
     String model;
 
     @Option(names = "--rounds", defaultValue = "3", description = "Rounds for --pipeline (default 3).")
@@ -58,6 +71,9 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         System.out.printf("sparse-stream bench: %d cores, OpenBLAS via ND4J %s backend, %d repetitions%n",
                 Runtime.getRuntime().availableProcessors(), Matrix.CPU_BACKEND ? "CPU" : "device", reps);
+        if (cluster != null) {
+            return new ClusterBench(dataDir, Family.parse(model), cluster, clusterEpochs, clusterSamples).run();
+        }
         if (pipeline) {
             return new PipelineBench(dataDir, Family.parse(model), rounds).run();
         }

@@ -74,6 +74,11 @@ final class ClusterSeedCommand extends TrainCommand {
     }
 
     @Override
+    String commandName() {
+        return "cluster seed";
+    }
+
+    @Override
     Set<String> resumeOptions() {
         Set<String> s = new HashSet<>(super.resumeOptions());
         s.addAll(Set.of("--host", "--port", "--bind-host", "--max-message-size", "--down-after", "--node-config"));

@@ -254,6 +254,11 @@ class TrainCommand implements Callable<Integer> {
     void started(StreamingTrainer run, DashboardFeed feed) {
     }
 
+    /** How the user started this run ("train", "cluster seed"), for the hints printed. */
+    String commandName() {
+        return "train";
+    }
+
     /** Called when the run has ended, before the report is written. */
     void ended(RunOutcome outcome) {
     }
@@ -350,7 +355,7 @@ class TrainCommand implements Callable<Integer> {
             // Nothing validated yet: no best model to save or test (the snapshot holds the weights so far).
             RunData.write(out.resolve(RunData.FILE), runData(config, train, loaded, RunData.STOPPED, outcome.message()));
             System.out.printf("%s after %d batches, before the first epoch ended: no model or report yet; "
-                    + "resume with: sparse-stream train --resume %s%n", outcome.message(), m.batches().size(), out);
+                    + "resume with: sparse-stream %s --resume %s%n", outcome.message(), m.batches().size(), commandName(), out);
             return 0;
         }
         SparseAutoencoder best = SparseAutoencoder.initialise(config);
@@ -365,8 +370,8 @@ class TrainCommand implements Callable<Integer> {
         RunData.write(out.resolve(RunData.FILE), runData(config, train, loaded,
                 outcome.status() == RunOutcome.Status.COMPLETED ? RunData.COMPLETED : RunData.STOPPED, outcome.message()));
         if (outcome.status() == RunOutcome.Status.STOPPED) {
-            System.out.printf("%s after %d batches; resume with: sparse-stream train --resume %s%n", outcome.message(),
-                    m.batches().size(), out);
+            System.out.printf("%s after %d batches; resume with: sparse-stream %s --resume %s%n", outcome.message(),
+                    m.batches().size(), commandName(), out);
         }
         System.out.printf("best epoch %d; test PSNR %.2f dB, sparsity %.1f%%; model in %s, report in %s%n",
                 result.bestEpoch(), result.test().psnr(), 100 * result.test().sparsity(), out.resolve("model"),
