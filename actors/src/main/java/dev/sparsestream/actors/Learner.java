@@ -324,7 +324,10 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
     }
 
     private void dispatch() {
-        while (!pending.isEmpty() && !idle.isEmpty() && inFlight.size() < settings.capacity() && !awaitingValidation
+        // Batches inferred but waiting for an earlier one count too: every batch dispatched and not yet applied
+        // will be applied at most K versions after the version it was dispatched with.
+        while (!pending.isEmpty() && !idle.isEmpty() && inFlight.size() + done.size() < settings.capacity()
+                && !awaitingValidation
                 && !stopping && !paused) {
             var worker = idle.iterator().next();
             idle.remove(worker);

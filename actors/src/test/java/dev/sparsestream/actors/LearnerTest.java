@@ -15,6 +15,7 @@ import dev.sparsestream.protocol.MonitorCommand;
 import dev.sparsestream.protocol.WorkerCommand;
 import dev.sparsestream.streams.BatchSource;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -104,6 +105,41 @@ class LearnerTest {
         assertEquals(0, s.monitor().expectMessageClass(MonitorCommand.BatchApplied.class).record().seq());
         WorkerCommand.InferBatch next = second.expectMessageClass(WorkerCommand.InferBatch.class);
         assertEquals(1, next.batch().seq(), "batch 0 was applied once; the stream goes on");
+    }
+
+    @Test
+    void aFastWorkerWaitingForASlowOneStartsNoBatchBeyondK() {
+        // K = 1, two workers: batch 0 is slow, batch 1 comes back at once. A third batch now could only be
+        // applied 2 versions late (after 0 and 1), so none starts until batch 0 is applied.
+        ModelConfig c = PipelineTest.config(Family.VDL, 1000);
+        Dataset train = PipelineTest.data("train", 1200, 64, 21);
+        TestProbe<WorkerCommand> slow = testKit.createTestProbe();
+        TestProbe<WorkerCommand> fast = testKit.createTestProbe();
+        TestProbe<MonitorCommand> monitor = testKit.createTestProbe();
+        ActorRef<LearnerCommand> learner = testKit.spawn(Learner.create(new RunSettings(c, 2, 1, 0, null),
+                SparseAutoencoder.initialise(c), BatchSource.of(train, c.batchSize(), c.seed(), 0, c.epochs()),
+                monitor.getRef(), null, Learner.UpdateListener.NONE, new CompletableFuture<>(),
+                ServiceKey.create(WorkerCommand.class, "pool-" + UUID.randomUUID())));
+        learner.tell(new LearnerCommand.WorkerReady(slow.getRef()));
+        slow.expectMessageClass(WorkerCommand.Configure.class);
+        WorkerCommand.InferBatch b0 = slow.expectMessageClass(WorkerCommand.InferBatch.class);
+        learner.tell(new LearnerCommand.WorkerReady(fast.getRef()));
+        fast.expectMessageClass(WorkerCommand.Configure.class);
+        WorkerCommand.InferBatch b1 = fast.expectMessageClass(WorkerCommand.InferBatch.class);
+        assertEquals(1, b1.batch().seq());
+        learner.tell(zeroCodes(b1, b1.weightsVersion(), fast.getRef(), c.codeDim()));
+        fast.expectNoMessage(Duration.ofMillis(200));
+
+        learner.tell(zeroCodes(b0, b0.weightsVersion(), slow.getRef(), c.codeDim()));
+        assertEquals(0, monitor.expectMessageClass(MonitorCommand.BatchApplied.class).record().seq());
+        MonitorCommand.BatchApplied second = monitor.expectMessageClass(MonitorCommand.BatchApplied.class);
+        assertEquals(1, second.record().seq());
+        assertEquals(1, second.record().staleness());
+        // Now two batches may be in flight again, inferred with version 2.
+        for (TestProbe<WorkerCommand> w : List.of(slow, fast)) {
+            assertEquals(2, w.expectMessageClass(WorkerCommand.UpdateWeights.class).weights().version());
+            assertEquals(2, w.expectMessageClass(WorkerCommand.InferBatch.class).weightsVersion());
+        }
     }
 
     @Test
