@@ -191,7 +191,7 @@ class CommandLineTest {
 
     @Test
     void everySubcommandHasHelp() {
-        for (String c : new String[] {"fetch", "patches", "train", "encode", "bench", "control"}) {
+        for (String c : new String[] {"fetch", "patches", "train", "cluster", "encode", "bench", "control"}) {
             Run r = run(c, "--help");
             assertEquals(0, r.code(), c);
             assertTrue(r.out().contains("Usage: sparse-stream " + c), r.out());

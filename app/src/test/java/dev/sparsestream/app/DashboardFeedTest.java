@@ -107,6 +107,35 @@ class DashboardFeedTest {
     }
 
     @Test
+    void aClusterRunShowsItsMembersTheirChangesAndTraffic() {
+        DashboardFeed f = feed();
+        assertTrue(f.status().get("cluster") == null, "a single-node run has no cluster panel");
+        var seed = new dev.sparsestream.actors.cluster.ClusterMembers.Node("pekko://sparse-stream@127.0.0.1:2551",
+                java.util.List.of("seed"), "up", true, 1);
+        var worker = new dev.sparsestream.actors.cluster.ClusterMembers.Node("pekko://sparse-stream@127.0.0.1:40000",
+                java.util.List.of("worker"), "up", false, 2);
+        long before = f.version();
+        f.membership(java.util.List.of(seed, worker), "node pekko://sparse-stream@127.0.0.1:40000 is unreachable");
+        f.membership(java.util.List.of(seed, worker), null); // only the worker counts changed: no event line
+        assertTrue(f.version() > before, "clients are told");
+        var cluster = f.status().get("cluster");
+        assertEquals(2, cluster.get("nodes").size());
+        assertEquals("worker", cluster.get("nodes").get(1).get("roles").get(0).asText());
+        assertFalse(cluster.get("nodes").get(1).get("reachable").asBoolean());
+        assertEquals(2, cluster.get("nodes").get(1).get("workers").asInt());
+        assertEquals(1, cluster.get("events").size());
+        assertEquals("node pekko://sparse-stream@127.0.0.1:40000 is unreachable",
+                cluster.get("events").get(0).get("text").asText());
+        assertTrue(cluster.get("traffic").get("weightsSentBytes").asLong() >= 0);
+        for (int i = 0; i < DashboardFeed.MAX_EVENTS + 5; i++) {
+            f.membership(java.util.List.of(seed), "event " + i);
+        }
+        var events = f.status().get("cluster").get("events");
+        assertEquals(DashboardFeed.MAX_EVENTS, events.size(), "the oldest events go");
+        assertEquals("event " + (DashboardFeed.MAX_EVENTS + 4), events.get(events.size() - 1).get("text").asText());
+    }
+
+    @Test
     void statesFollowTheLearnerAndTheOutcome() {
         DashboardFeed f = feed();
         assertEquals("starting", f.status().get("state").asText());
