@@ -319,7 +319,6 @@ class TrainCommand implements Callable<Integer> {
         RunListener listeners = noDashboard ? progress : RunListener.all(progress, feed);
         try (StreamingTrainer run = StreamingTrainer.start(new TrainingRun.Parts(settings, start, train, data.val(),
                 snapshot, listeners, Learner.UpdateListener.NONE, InferenceWorker.BeforeInference.NONE), node)) {
-            started(run, feed);
             Dashboard dashboard = null;
             ControlServer server = null;
             try {
@@ -329,6 +328,7 @@ class TrainCommand implements Callable<Integer> {
                             ControlServer.DEFAULT_ASK_TIMEOUT, dashboard.route());
                     System.out.println(server.describe());
                 }
+                started(run, feed);
                 outcome = run.await();
                 ended(outcome);
                 if (dashboard != null) {
