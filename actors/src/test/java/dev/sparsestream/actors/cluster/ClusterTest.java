@@ -21,6 +21,9 @@ import dev.sparsestream.core.model.Presets;
 import dev.sparsestream.core.model.SparseAutoencoder;
 import dev.sparsestream.core.model.Weights;
 import dev.sparsestream.protocol.BatchRecord;
+import dev.sparsestream.protocol.ControlReply;
+import dev.sparsestream.protocol.LearnerCommand;
+import dev.sparsestream.protocol.LearnerStatus;
 import dev.sparsestream.protocol.ProtocolKryo;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,6 +110,10 @@ class ClusterTest {
                 train, val, null, RunListener.NONE, updates::add, batch -> seedBatches.incrementAndGet());
         StreamingTrainer seed = StreamingTrainer.start(parts, node(TrainingRun.SEED_ROLE, null));
         systems.add(seed.system());
+        // Paused until every node is in, so that the kill falls in the first epoch however slowly nodes join.
+        TestProbe<ControlReply> control = TestProbe.create(seed.system());
+        seed.learner().tell(new LearnerCommand.Pause(control.getRef()));
+        control.expectMessageClass(ControlReply.Accepted.class, Duration.ofSeconds(30));
         String seedAddress = ClusterNode.hostPort(seed.system());
 
         // A worker node that lives, and one that holds its second batch until it is killed.
@@ -133,6 +140,14 @@ class ClusterTest {
         ClusterNode.joinSeed(survivor, ClusterNode.address(seedAddress));
         ClusterNode.joinSeed(doomed, ClusterNode.address(seedAddress));
         awaitUp(seed.system(), 3);
+        TestProbe<LearnerStatus> status = TestProbe.create(seed.system());
+        status.awaitAssert(Duration.ofSeconds(30), () -> {
+            seed.learner().tell(new LearnerCommand.GetStatus(status.getRef()));
+            assertEquals(3, status.expectMessageClass(LearnerStatus.class).workers(), "workers in the pool");
+            return null;
+        });
+        seed.learner().tell(new LearnerCommand.Resume(control.getRef()));
+        control.expectMessageClass(ControlReply.Accepted.class, Duration.ofSeconds(30));
 
         assertTrue(holding.await(120, TimeUnit.SECONDS), "the doomed node never got a second batch");
         int appliedAtKill = updates.size();
