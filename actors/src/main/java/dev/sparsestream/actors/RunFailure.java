@@ -29,46 +29,28 @@ final class RunFailure extends BehaviorInterceptor<LearnerCommand, LearnerComman
     @Override
     public Behavior<LearnerCommand> aroundStart(TypedActorContext<LearnerCommand> ctx,
                                                 PreStartTarget<LearnerCommand> target) {
-        try {
-            return target.start(ctx);
-        } catch (RuntimeException e) {
-            failed(e);
-            throw e;
-        } catch (Error e) {
-            failed(e);
-            throw e;
-        }
+        return guarded(() -> target.start(ctx));
     }
 
     @Override
     public Behavior<LearnerCommand> aroundReceive(TypedActorContext<LearnerCommand> ctx, LearnerCommand msg,
                                                   ReceiveTarget<LearnerCommand> target) {
-        try {
-            return target.apply(ctx, msg);
-        } catch (RuntimeException e) {
-            failed(e);
-            throw e;
-        } catch (Error e) {
-            failed(e);
-            throw e;
-        }
+        return guarded(() -> target.apply(ctx, msg));
     }
 
     @Override
     public Behavior<LearnerCommand> aroundSignal(TypedActorContext<LearnerCommand> ctx, Signal signal,
                                                  SignalTarget<LearnerCommand> target) {
-        try {
-            return target.apply(ctx, signal);
-        } catch (RuntimeException e) {
-            failed(e);
-            throw e;
-        } catch (Error e) {
-            failed(e);
-            throw e;
-        }
+        return guarded(() -> target.apply(ctx, signal));
     }
 
-    private void failed(Throwable e) {
-        outcome.complete(new RunOutcome(RunOutcome.Status.FAILED, "the learner failed: " + e, null, null, 0));
+    /** Runs the learner's step; whatever it throws fails the run's outcome, then goes on to its supervisor. */
+    private Behavior<LearnerCommand> guarded(java.util.function.Supplier<Behavior<LearnerCommand>> step) {
+        try {
+            return step.get();
+        } catch (RuntimeException | Error e) {
+            outcome.complete(new RunOutcome(RunOutcome.Status.FAILED, "the learner failed: " + e, null, null, 0));
+            throw e;
+        }
     }
 }

@@ -208,4 +208,14 @@ final class BenchCommand implements Callable<Integer> {
         }
         return median(t);
     }
+
+    /** MNIST's splits for a benchmark, or null after saying how to fetch them. */
+    static Splits mnistOrSay(Path dataDir, String option) throws java.io.IOException {
+        Path mnistDir = (dataDir != null ? dataDir : MnistData.defaultDataDir()).resolve(MnistData.MNIST_SUBDIR);
+        if (!MnistFiles.problems(mnistDir).isEmpty()) {
+            System.out.println(option + " needs MNIST in " + mnistDir + ": run ./sparse-stream fetch mnist");
+            return null;
+        }
+        return MnistData.load(mnistDir);
+    }
 }

@@ -9,8 +9,6 @@ import dev.sparsestream.actors.StreamingTrainer;
 import dev.sparsestream.actors.TrainingRun;
 import dev.sparsestream.actors.cluster.ClusterNode;
 import dev.sparsestream.core.data.Dataset;
-import dev.sparsestream.core.data.MnistData;
-import dev.sparsestream.core.data.MnistFiles;
 import dev.sparsestream.core.data.Splits;
 import dev.sparsestream.core.model.Family;
 import dev.sparsestream.core.model.ModelConfig;
@@ -55,12 +53,10 @@ final class ClusterBench {
     }
 
     int run() throws Exception {
-        Path mnistDir = (dataDir != null ? dataDir : MnistData.defaultDataDir()).resolve(MnistData.MNIST_SUBDIR);
-        if (!MnistFiles.problems(mnistDir).isEmpty()) {
-            System.out.println("--cluster needs MNIST in " + mnistDir + ": run ./sparse-stream fetch mnist");
+        Splits data = BenchCommand.mnistOrSay(dataDir, "--cluster");
+        if (data == null) {
             return 1;
         }
-        Splits data = MnistData.load(mnistDir);
         Dataset train = data.train().head(Math.min(samples, data.train().size()));
         ModelConfig.Builder b = Presets.mnist(family).toBuilder();
         b.epochs = epochs;

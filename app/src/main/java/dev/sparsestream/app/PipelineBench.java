@@ -7,8 +7,6 @@ import dev.sparsestream.actors.RunOutcome;
 import dev.sparsestream.actors.RunSettings;
 import dev.sparsestream.actors.StreamingTrainer;
 import dev.sparsestream.actors.TrainingRun;
-import dev.sparsestream.core.data.MnistData;
-import dev.sparsestream.core.data.MnistFiles;
 import dev.sparsestream.core.data.Splits;
 import dev.sparsestream.core.model.Family;
 import dev.sparsestream.core.model.ModelConfig;
@@ -52,12 +50,10 @@ final class PipelineBench {
     }
 
     int run() throws Exception {
-        Path mnistDir = (dataDir != null ? dataDir : MnistData.defaultDataDir()).resolve(MnistData.MNIST_SUBDIR);
-        if (!MnistFiles.problems(mnistDir).isEmpty()) {
-            System.out.println("--pipeline needs MNIST in " + mnistDir + ": run ./sparse-stream fetch mnist");
+        Splits data = BenchCommand.mnistOrSay(dataDir, "--pipeline");
+        if (data == null) {
             return 1;
         }
-        Splits data = MnistData.load(mnistDir);
         ModelConfig.Builder b = Presets.mnist(family).toBuilder();
         b.epochs = 1;
         ModelConfig c = b.build();
