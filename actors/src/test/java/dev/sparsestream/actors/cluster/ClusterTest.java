@@ -220,6 +220,37 @@ class ClusterTest {
     }
 
     @Test
+    void nodesJoinOverTlsWithDeployTlsConf() throws Exception {
+        Path tlsConf = Path.of("..", "deploy", "tls.conf");
+        assumeTrue(Files.exists(tlsConf), "deploy/tls.conf not found from " + Path.of("").toAbsolutePath());
+        Path keyStore = Files.createTempDirectory("sparse-stream-tls").resolve("node.p12");
+        String password = "test-" + System.nanoTime();
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", "node", "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
+                "-dname", "CN=sparse-stream", "-storetype", "PKCS12", "-keystore", keyStore.toString(),
+                "-storepass", password).redirectErrorStream(true).start();
+        assertEquals(0, keytool.waitFor(), new String(keytool.getInputStream().readAllBytes()));
+        // The file's own substitutions, resolved as the environment would resolve them.
+        Config tls = ConfigFactory.parseFile(tlsConf.toFile()).resolveWith(ConfigFactory.parseMap(java.util.Map.of(
+                "SPARSE_STREAM_TLS_KEYSTORE", keyStore.toString(), "SPARSE_STREAM_TLS_TRUSTSTORE", keyStore.toString(),
+                "SPARSE_STREAM_TLS_PASSWORD", password)));
+        assertEquals("tls-tcp", tls.getString("pekko.remote.artery.transport"));
+
+        ActorSystem<Void> seed = ActorSystem.create(Behaviors.empty(), ClusterNode.SYSTEM_NAME,
+                node(TrainingRun.SEED_ROLE, tls));
+        systems.add(seed);
+        ClusterNode.joinSelf(seed);
+        ActorSystem<?> worker = ActorSystem.create(WorkerNode.create(1), ClusterNode.SYSTEM_NAME,
+                node(ClusterNode.WORKER_ROLE, tls));
+        systems.add(worker);
+        ClusterNode.joinSeed(worker, ClusterNode.address(ClusterNode.hostPort(seed)));
+        awaitUp(seed, 2);
+        for (ActorSystem<?> s : List.of(seed, worker)) {
+            assertEquals("tls-tcp", s.settings().config().getString("pekko.remote.artery.transport"));
+        }
+    }
+
+    @Test
     void theVersionCheckSaysWhatDiffers() {
         var check = new ProtocolVersionCheck();
         Config ours = ConfigFactory.parseString(ClusterNode.PROTOCOL_VERSION_KEY + " = 4");
