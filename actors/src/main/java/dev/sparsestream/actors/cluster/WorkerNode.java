@@ -61,8 +61,8 @@ public final class WorkerNode extends AbstractBehavior<WorkerNode.Command> {
             getContext().getLog().info("joined the cluster as {} with {} inference worker(s)", self.address(), workers);
         } else if (m.event() instanceof ClusterEvent.MemberRemoved removed
                 && removed.member().hasRole(TrainingRun.SEED_ROLE)) {
-            getContext().getLog().info("the seed node {} left the cluster; this worker node stops",
-                    removed.member().address());
+            getContext().getLog().info("the seed node {} is gone from the cluster (it stopped, or it died and this "
+                    + "side was downed); this worker node stops", removed.member().address());
             getContext().getSystem().terminate();
         }
         return this;

@@ -200,6 +200,21 @@ class ClusterTest {
     }
 
     @Test
+    void workerNodesStopWhenTheSeedDies() throws Exception {
+        ActorSystem<Void> seed = ActorSystem.create(Behaviors.empty(), ClusterNode.SYSTEM_NAME,
+                node(TrainingRun.SEED_ROLE, CRASHES));
+        systems.add(seed);
+        ClusterNode.joinSelf(seed);
+        ActorSystem<?> worker = ActorSystem.create(WorkerNode.create(1), ClusterNode.SYSTEM_NAME,
+                node(ClusterNode.WORKER_ROLE, null));
+        systems.add(worker);
+        ClusterNode.joinSeed(worker, ClusterNode.address(ClusterNode.hostPort(seed)));
+        awaitUp(seed, 2);
+        seed.terminate(); // no goodbye: the worker sees the seed unreachable and downs its own side
+        worker.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS); // throws if it does not stop
+    }
+
+    @Test
     void aNodeOfAnotherProtocolVersionIsRefusedAndStops() throws Exception {
         ActorSystem<Void> seed = ActorSystem.create(Behaviors.empty(), ClusterNode.SYSTEM_NAME,
                 node(TrainingRun.SEED_ROLE, null));
