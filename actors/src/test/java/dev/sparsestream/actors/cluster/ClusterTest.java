@@ -81,6 +81,24 @@ class ClusterTest {
         });
     }
 
+    /** A seed node without a run, started and joined to itself. */
+    ActorSystem<Void> bareSeed(Config overrides) {
+        ActorSystem<Void> seed = ActorSystem.create(Behaviors.empty(), ClusterNode.SYSTEM_NAME,
+                node(TrainingRun.SEED_ROLE, overrides));
+        systems.add(seed);
+        ClusterNode.joinSelf(seed);
+        return seed;
+    }
+
+    /** A worker node with one worker, joining {@code seed}. */
+    ActorSystem<?> workerNode(Config overrides, ActorSystem<?> seed) {
+        ActorSystem<?> worker = ActorSystem.create(WorkerNode.create(1), ClusterNode.SYSTEM_NAME,
+                node(ClusterNode.WORKER_ROLE, overrides));
+        systems.add(worker);
+        ClusterNode.joinSeed(worker, ClusterNode.address(ClusterNode.hostPort(seed)));
+        return worker;
+    }
+
     static Path mnist() {
         for (Path dir : new Path[] {MnistData.defaultMnistDir(), Path.of("..", "data", "mnist")}) {
             if (Files.isDirectory(dir)) {
@@ -201,14 +219,8 @@ class ClusterTest {
 
     @Test
     void workerNodesStopWhenTheSeedDies() throws Exception {
-        ActorSystem<Void> seed = ActorSystem.create(Behaviors.empty(), ClusterNode.SYSTEM_NAME,
-                node(TrainingRun.SEED_ROLE, CRASHES));
-        systems.add(seed);
-        ClusterNode.joinSelf(seed);
-        ActorSystem<?> worker = ActorSystem.create(WorkerNode.create(1), ClusterNode.SYSTEM_NAME,
-                node(ClusterNode.WORKER_ROLE, null));
-        systems.add(worker);
-        ClusterNode.joinSeed(worker, ClusterNode.address(ClusterNode.hostPort(seed)));
+        ActorSystem<Void> seed = bareSeed(CRASHES);
+        ActorSystem<?> worker = workerNode(null, seed);
         awaitUp(seed, 2);
         seed.terminate(); // no goodbye: the worker sees the seed unreachable and downs its own side
         worker.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS); // throws if it does not stop
@@ -216,17 +228,10 @@ class ClusterTest {
 
     @Test
     void aNodeOfAnotherProtocolVersionIsRefusedAndStops() throws Exception {
-        ActorSystem<Void> seed = ActorSystem.create(Behaviors.empty(), ClusterNode.SYSTEM_NAME,
-                node(TrainingRun.SEED_ROLE, null));
-        systems.add(seed);
-        ClusterNode.joinSelf(seed);
+        ActorSystem<Void> seed = bareSeed(null);
         awaitUp(seed, 1);
-
-        ActorSystem<?> other = ActorSystem.create(WorkerNode.create(1), ClusterNode.SYSTEM_NAME,
-                node(ClusterNode.WORKER_ROLE, ConfigFactory.parseString(ClusterNode.PROTOCOL_VERSION_KEY + " = "
-                        + (ProtocolKryo.PROTOCOL_VERSION + 1))));
-        systems.add(other);
-        ClusterNode.joinSeed(other, ClusterNode.address(ClusterNode.hostPort(seed)));
+        ActorSystem<?> other = workerNode(ConfigFactory.parseString(ClusterNode.PROTOCOL_VERSION_KEY + " = "
+                + (ProtocolKryo.PROTOCOL_VERSION + 1)), seed);
         other.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
         assertEquals(CoordinatedShutdown.incompatibleConfigurationDetectedReason(),
                 CoordinatedShutdown.get(Adapter.toClassic(other)).getShutdownReason().orElseThrow());
@@ -251,14 +256,8 @@ class ClusterTest {
                 "SPARSE_STREAM_TLS_PASSWORD", password)));
         assertEquals("tls-tcp", tls.getString("pekko.remote.artery.transport"));
 
-        ActorSystem<Void> seed = ActorSystem.create(Behaviors.empty(), ClusterNode.SYSTEM_NAME,
-                node(TrainingRun.SEED_ROLE, tls));
-        systems.add(seed);
-        ClusterNode.joinSelf(seed);
-        ActorSystem<?> worker = ActorSystem.create(WorkerNode.create(1), ClusterNode.SYSTEM_NAME,
-                node(ClusterNode.WORKER_ROLE, tls));
-        systems.add(worker);
-        ClusterNode.joinSeed(worker, ClusterNode.address(ClusterNode.hostPort(seed)));
+        ActorSystem<Void> seed = bareSeed(tls);
+        ActorSystem<?> worker = workerNode(tls, seed);
         awaitUp(seed, 2);
         for (ActorSystem<?> s : List.of(seed, worker)) {
             assertEquals("tls-tcp", s.settings().config().getString("pekko.remote.artery.transport"));
