@@ -538,7 +538,7 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
      */
     private void requestSnapshot(String reason, List<ActorRef<ControlReply>> replyTo, boolean thenFinish) {
         appliedSinceSnapshot = 0;
-        Snapshot partial = new Snapshot(ModelStore.PROJECT_VERSION, configJson(), model.exportWeights(version),
+        Snapshot partial = new Snapshot(ModelStore.PROJECT_VERSION, configJson, model.exportWeights(version),
                 step.decoderOptimizer().exportState(),
                 step.encoderOptimizer() == null ? null : step.encoderOptimizer().exportState(), params.lambda(),
                 lambdaHistory, nextApply, null, System.currentTimeMillis(), reason);
@@ -586,7 +586,7 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
         return Behaviors.stopped();
     }
 
-    private final String configJson; // sent to workers that hold no model yet
+    private final String configJson; // the configuration, for workers that hold no model yet and for snapshots
 
     private String configJson() {
         try {

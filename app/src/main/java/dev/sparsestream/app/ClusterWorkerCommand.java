@@ -50,7 +50,7 @@ final class ClusterWorkerCommand implements Callable<Integer> {
                     + "(protocol version) differs from this one's; run the same build on every node");
             return 3;
         }
-        if (reason.isPresent() && reason.get().getClass().getSimpleName().contains("JoinUnsuccessful")) {
+        if (reason.isPresent() && reason.get() == CoordinatedShutdown.clusterJoinUnsuccessfulReason()) {
             System.err.println("sparse-stream: no seed answered at " + join + "; is 'cluster seed' running there, and "
                     + "is the port reachable from here?");
             return 4;
@@ -60,14 +60,16 @@ final class ClusterWorkerCommand implements Callable<Integer> {
     }
 
     private static String describe(CoordinatedShutdown.Reason r) {
-        String name = r.getClass().getSimpleName().replace("$", "");
-        return switch (name) {
-            case "ClusterDowningReason" -> "downed: it was cut off from the seed, or the seed died";
-            case "ClusterLeavingReason" -> "it left the cluster";
-            case "ActorSystemTerminateReason" -> "the seed left the cluster";
-            case "JvmExitReason" -> "interrupted";
-            default -> name;
-        };
+        if (r == CoordinatedShutdown.clusterDowningReason()) {
+            return "downed: it was cut off from the seed, or the seed died";
+        } else if (r == CoordinatedShutdown.clusterLeavingReason()) {
+            return "it left the cluster";
+        } else if (r == CoordinatedShutdown.actorSystemTerminateReason()) {
+            return "the seed is gone from the cluster"; // WorkerNode terminates the system when the seed is removed
+        } else if (r == CoordinatedShutdown.jvmExitReason()) {
+            return "interrupted";
+        }
+        return r.toString();
     }
 
     /**

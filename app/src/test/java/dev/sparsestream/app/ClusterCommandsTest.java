@@ -130,7 +130,7 @@ class ClusterCommandsTest {
         Process survivor = processes.get(0);
         assertTrue(survivor.waitFor(60, TimeUnit.SECONDS), "the surviving worker node stops with the seed");
         assertEquals(0, survivor.exitValue(), read(logs.get(0)));
-        assertTrue(read(logs.get(0)).contains("left the cluster"), read(logs.get(0)));
+        assertTrue(read(logs.get(0)).contains("is gone from the cluster"), read(logs.get(0)));
     }
 
     private static JsonNode status(String url) {
