@@ -1,5 +1,6 @@
 package dev.sparsestream.actors;
 
+import dev.sparsestream.core.device.Device;
 import dev.sparsestream.core.model.ModelConfig;
 import dev.sparsestream.core.model.ModelStore;
 import dev.sparsestream.core.model.SparseAutoencoder;
@@ -40,10 +41,12 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
         BeforeInference NONE = b -> { };
     }
 
-    public static Behavior<WorkerCommand> create(ServiceKey<WorkerCommand> pool, BeforeInference hook) {
-        return Behaviors.setup(ctx -> new InferenceWorker(ctx, pool, hook));
+    /** @param device where this worker's FISTA runs (its node's {@code --device}) */
+    public static Behavior<WorkerCommand> create(ServiceKey<WorkerCommand> pool, Device device, BeforeInference hook) {
+        return Behaviors.setup(ctx -> new InferenceWorker(ctx, pool, device, hook));
     }
 
+    private final Device device;
     private final BeforeInference hook;
     private String configJson;          // the model served; null until the first Configure
     private InferenceStep inference;    // its FISTA state and buffers
@@ -51,8 +54,10 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
     private long version = -1;          // weights held; -1: none yet
     private ActorRef<LearnerCommand> learner; // whom to tell about a restart; known from the first batch
 
-    private InferenceWorker(ActorContext<WorkerCommand> ctx, ServiceKey<WorkerCommand> pool, BeforeInference hook) {
+    private InferenceWorker(ActorContext<WorkerCommand> ctx, ServiceKey<WorkerCommand> pool, Device device,
+                            BeforeInference hook) {
         super(ctx);
+        this.device = device;
         this.hook = hook;
         // A restarted worker registers again under the same reference; the receptionist keeps one entry.
         ctx.getSystem().receptionist().tell(Receptionist.register(pool, ctx.getSelf()));
@@ -78,8 +83,8 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
                         + e.getMessage(), e);
             }
             // The initial values are overwritten by the weights just below; only the shapes matter here.
-            inference = new InferenceStep(SparseAutoencoder.initialise(config), config.batchSize());
-            y = Matrix.zeros(config.batchSize(), config.dataDim());
+            inference = new InferenceStep(SparseAutoencoder.initialise(config).to(device), config.batchSize());
+            y = device.zeros(config.batchSize(), config.dataDim());
             configJson = m.configJson();
         }
         inference.model().importWeights(m.weights());

@@ -174,8 +174,8 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
         this.outcome = outcome;
         int n = settings.config().batchSize();
         step = new TrainingStep(model, n);
-        y = Matrix.zeros(n, settings.config().dataDim());
-        z = Matrix.zeros(n, settings.config().codeDim());
+        y = settings.device().zeros(n, settings.config().dataDim());
+        z = settings.device().zeros(n, settings.config().codeDim());
         usage = new ComponentUsage(settings.config().codeDim(), USAGE_WINDOW);
         params = FistaParams.of(settings.config());
         if (resume != null) {

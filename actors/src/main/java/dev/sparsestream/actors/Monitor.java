@@ -1,6 +1,7 @@
 package dev.sparsestream.actors;
 
 import dev.sparsestream.core.data.Dataset;
+import dev.sparsestream.core.device.Device;
 import dev.sparsestream.core.model.ModelConfig;
 import dev.sparsestream.core.model.SparseAutoencoder;
 import dev.sparsestream.core.model.Weights;
@@ -31,9 +32,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  */
 public final class Monitor extends AbstractBehavior<MonitorCommand> {
 
+    /** @param device where the validation passes run (the run's {@code --device}) */
     public static Behavior<MonitorCommand> create(ModelConfig config, Dataset validation, Weights initial,
-                                                  RunListener listener) {
-        return Behaviors.setup(ctx -> new Monitor(ctx, config, validation, initial, listener));
+                                                  RunListener listener, Device device) {
+        return Behaviors.setup(ctx -> new Monitor(ctx, config, validation, initial, listener, device));
     }
 
     private final ModelConfig config;
@@ -49,13 +51,13 @@ public final class Monitor extends AbstractBehavior<MonitorCommand> {
     private Weights bestWeights;
 
     private Monitor(ActorContext<MonitorCommand> ctx, ModelConfig config, Dataset validation, Weights initial,
-                    RunListener listener) {
+                    RunListener listener, Device device) {
         super(ctx);
         this.config = config;
         this.validation = validation;
         this.listener = listener;
         this.bestWeights = initial;
-        scratch = SparseAutoencoder.initialise(config);
+        scratch = SparseAutoencoder.initialise(config).to(device);
         evaluator = new Evaluator(scratch, config.batchSize());
     }
 

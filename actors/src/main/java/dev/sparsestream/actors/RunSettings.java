@@ -1,5 +1,7 @@
 package dev.sparsestream.actors;
 
+import dev.sparsestream.core.device.Device;
+import dev.sparsestream.core.device.Devices;
 import dev.sparsestream.core.model.ModelConfig;
 import java.nio.file.Path;
 
@@ -15,10 +17,14 @@ import java.nio.file.Path;
  *                      request and on stop)
  * @param runDir        where snapshots go; null for no snapshots (tests)
  * @param cluster       whether workers on other nodes may join the pool
+ * @param device        where this node's learner, workers and monitor compute ({@code --device})
  */
 public record RunSettings(ModelConfig config, int workers, int maxStaleness, int snapshotEvery, Path runDir,
-                          boolean cluster) {
+                          boolean cluster, Device device) {
     public RunSettings {
+        if (device == null) {
+            throw new IllegalArgumentException("a run needs a device");
+        }
         if (workers < (cluster ? 0 : 1)) {
             throw new IllegalArgumentException("--workers must be at least " + (cluster ? 0 : 1) + ", got " + workers);
         }
@@ -30,7 +36,13 @@ public record RunSettings(ModelConfig config, int workers, int maxStaleness, int
         }
     }
 
-    /** A single-node run. */
+    /** A run on the CPU. */
+    public RunSettings(ModelConfig config, int workers, int maxStaleness, int snapshotEvery, Path runDir,
+                       boolean cluster) {
+        this(config, workers, maxStaleness, snapshotEvery, runDir, cluster, Devices.cpu());
+    }
+
+    /** A single-node run on the CPU. */
     public RunSettings(ModelConfig config, int workers, int maxStaleness, int snapshotEvery, Path runDir) {
         this(config, workers, maxStaleness, snapshotEvery, runDir, false);
     }

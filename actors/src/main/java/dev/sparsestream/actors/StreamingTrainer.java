@@ -1,6 +1,6 @@
 package dev.sparsestream.actors;
 
-import dev.sparsestream.core.tensor.Matrix;
+import dev.sparsestream.core.device.Device;
 import dev.sparsestream.protocol.LearnerCommand;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -26,12 +26,16 @@ public final class StreamingTrainer implements AutoCloseable {
     private final ActorSystem<Void> system;
     private final ActorRef<LearnerCommand> learner;
     private final CompletableFuture<RunOutcome> outcome;
+    private final Device device;
+    private final int originalThreads; // the device's threads before the run shared them out
 
     private StreamingTrainer(ActorSystem<Void> system, ActorRef<LearnerCommand> learner,
-                             CompletableFuture<RunOutcome> outcome) {
+                             CompletableFuture<RunOutcome> outcome, Device device, int originalThreads) {
         this.system = system;
         this.learner = learner;
         this.outcome = outcome;
+        this.device = device;
+        this.originalThreads = originalThreads;
     }
 
     public static StreamingTrainer start(TrainingRun.Parts parts) {
@@ -47,7 +51,9 @@ public final class StreamingTrainer implements AutoCloseable {
         if (parts.settings().cluster() != (nodeConfig != null)) {
             throw new IllegalArgumentException("a cluster run needs a node configuration, and only a cluster run takes one");
         }
-        shareBlasThreads(parts.settings());
+        Device device = parts.settings().device();
+        int originalThreads = device.threads();
+        shareThreads(device, originalThreads, parts.settings());
         CompletableFuture<ActorRef<LearnerCommand>> learnerRef = new CompletableFuture<>();
         CompletableFuture<RunOutcome> outcome = new CompletableFuture<>();
         Config config = ConfigFactory.parseString(
@@ -67,7 +73,7 @@ public final class StreamingTrainer implements AutoCloseable {
                     }
                     return outcome.thenApply(o -> Done.getInstance());
                 });
-        return new StreamingTrainer(system, learner, outcome);
+        return new StreamingTrainer(system, learner, outcome, device, originalThreads);
     }
 
     /**
@@ -75,11 +81,9 @@ public final class StreamingTrainer implements AutoCloseable {
      * products, so that together they do not oversubscribe the machine (their elementwise work, which is
      * single-threaded, then runs in parallel too).
      */
-    private static void shareBlasThreads(RunSettings s) {
-        Matrix.setBlasThreads(Math.max(1, ORIGINAL_BLAS_THREADS / s.busyLocalWorkers()));
+    private static void shareThreads(Device device, int threads, RunSettings s) {
+        device.setThreads(Math.max(1, threads / s.busyLocalWorkers()));
     }
-
-    private static final int ORIGINAL_BLAS_THREADS = Matrix.blasThreads();
 
     public ActorSystem<Void> system() {
         return system;
@@ -101,7 +105,7 @@ public final class StreamingTrainer implements AutoCloseable {
 
     @Override
     public void close() {
-        Matrix.setBlasThreads(ORIGINAL_BLAS_THREADS);
+        device.setThreads(originalThreads);
         system.terminate();
         try {
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -1,6 +1,7 @@
 package dev.sparsestream.actors;
 
 import dev.sparsestream.core.data.Dataset;
+import dev.sparsestream.core.device.Device;
 import dev.sparsestream.core.model.SparseAutoencoder;
 import dev.sparsestream.protocol.Batch;
 import dev.sparsestream.protocol.LearnerCommand;
@@ -60,11 +61,15 @@ public final class TrainingRun {
             RunSettings s = parts.settings();
             var config = s.config();
             SparseAutoencoder model = parts.model();
+            if (model.device() != s.device()) {
+                throw new IllegalArgumentException("the model is on " + model.device().name() + ", the run's device is "
+                        + s.device().name());
+            }
             if (parts.resumeFrom() != null) {
                 model.importWeights(parts.resumeFrom().weights());
             }
             ActorRef<MonitorCommand> monitor = ctx.spawn(
-                    Monitor.create(config, parts.validation(), model.exportWeights(0), parts.listener()), "monitor");
+                    Monitor.create(config, parts.validation(), model.exportWeights(0), parts.listener(), s.device()), "monitor");
             long startSeq = parts.resumeFrom() == null ? 0 : parts.resumeFrom().nextSeq();
             Source<Batch, NotUsed> source = BatchSource.of(parts.train(), config.batchSize(), config.seed(),
                     startSeq, config.epochs());
@@ -84,7 +89,7 @@ public final class TrainingRun {
                 ctx.watch(learner);
             }
             for (int i = 0; i < s.workers(); i++) {
-                ctx.spawn(supervisedWorker(pool, parts.beforeInference()), "worker-" + i);
+                ctx.spawn(supervisedWorker(pool, s.device(), parts.beforeInference()), "worker-" + i);
             }
             learnerRef.complete(learner);
             return Behaviors.receive(Void.class)
@@ -104,9 +109,9 @@ public final class TrainingRun {
     }
 
     /** A worker restarted when it throws, up to 10 times a minute; then it stops and leaves the pool. */
-    public static Behavior<WorkerCommand> supervisedWorker(ServiceKey<WorkerCommand> pool,
+    public static Behavior<WorkerCommand> supervisedWorker(ServiceKey<WorkerCommand> pool, Device device,
                                                            InferenceWorker.BeforeInference hook) {
-        return Behaviors.supervise(InferenceWorker.create(pool, hook))
+        return Behaviors.supervise(InferenceWorker.create(pool, device, hook))
                 .onFailure(Exception.class, SupervisorStrategy.restart().withLimit(10, Duration.ofMinutes(1)));
     }
 }

@@ -4,6 +4,8 @@ import dev.sparsestream.core.data.Dataset;
 import dev.sparsestream.core.data.MnistData;
 import dev.sparsestream.core.data.MnistFiles;
 import dev.sparsestream.core.data.Splits;
+import dev.sparsestream.core.device.Device;
+import dev.sparsestream.core.device.Devices;
 import dev.sparsestream.core.inference.Fista;
 import dev.sparsestream.core.inference.FistaParams;
 import dev.sparsestream.core.model.Decoder;
@@ -22,6 +24,7 @@ import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
@@ -64,13 +67,16 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "Rounds for --pipeline (default 3).")
     int rounds;
 
+    @Mixin
+    DeviceOption device = new DeviceOption();
+
     private static final int N = 250;
     private static final int STEPS = 20;
 
     @Override
     public Integer call() throws Exception {
-        System.out.printf("sparse-stream bench: %d cores, OpenBLAS via ND4J %s backend, %d repetitions%n",
-                Runtime.getRuntime().availableProcessors(), Matrix.CPU_BACKEND ? "CPU" : "device", reps);
+        Device onDevice = device.open();
+        System.out.printf("sparse-stream bench: %s; %d repetitions%n", onDevice.describe(), reps);
         if (cluster != null) {
             return new ClusterBench(dataDir, Family.parse(model), cluster, clusterEpochs, clusterSamples).run();
         }
@@ -158,7 +164,7 @@ final class BenchCommand implements Callable<Integer> {
                             Runnable products) {
         Decoder.Workspace ws = dec.workspace(N);
         ws.bind(y);
-        Fista fista = new Fista(N, 128);
+        Fista fista = device.open().fista(N, 128);
         // Tolerance 0 keeps every sample active, so each solve runs exactly STEPS full steps.
         FistaParams p = new FistaParams(preset.lambda(), preset.beta(), preset.hingeT(), preset.gamma(), preset.eta(),
                 STEPS, Double.MIN_VALUE);

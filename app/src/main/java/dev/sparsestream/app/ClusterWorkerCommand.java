@@ -2,7 +2,7 @@ package dev.sparsestream.app;
 
 import dev.sparsestream.actors.cluster.ClusterNode;
 import dev.sparsestream.actors.cluster.WorkerNode;
-import dev.sparsestream.core.tensor.Matrix;
+import dev.sparsestream.core.device.Device;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
@@ -30,6 +30,9 @@ final class ClusterWorkerCommand implements Callable<Integer> {
     @Mixin
     NodeOptions node = new NodeOptions();
 
+    @Mixin
+    DeviceOption device = new DeviceOption();
+
     @Override
     public Integer call() throws Exception {
         Address seed = ClusterNode.address(join);
@@ -38,8 +41,9 @@ final class ClusterWorkerCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--workers must be at least 1, got " + n);
         }
         var config = node.config(ClusterNode.WORKER_ROLE, routeTo(seed), 0);
-        Matrix.setBlasThreads(Math.max(1, Matrix.blasThreads() / n));
-        ActorSystem<?> system = ActorSystem.create(WorkerNode.create(n), ClusterNode.SYSTEM_NAME, config);
+        Device d = device.open();
+        d.setThreads(Math.max(1, d.threads() / n));
+        ActorSystem<?> system = ActorSystem.create(WorkerNode.create(n, d), ClusterNode.SYSTEM_NAME, config);
         System.out.println("worker node " + ClusterNode.hostPort(system) + " with " + n + " inference worker(s) joining "
                 + join);
         ClusterNode.joinSeed(system, seed);

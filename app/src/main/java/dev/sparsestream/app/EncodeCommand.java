@@ -7,6 +7,7 @@ import dev.sparsestream.core.train.Encoding;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "encode", mixinStandardHelpOptions = true, sortOptions = false,
@@ -37,9 +38,12 @@ final class EncodeCommand implements Callable<Integer> {
     @Option(names = "--lambda", description = "Override the model's lambda for FISTA.")
     Double lambda;
 
+    @Mixin
+    DeviceOption device = new DeviceOption();
+
     @Override
     public Integer call() throws Exception {
-        SparseAutoencoder m = ModelStore.load(model);
+        SparseAutoencoder m = ModelStore.load(model).to(device.open());
         if (lambda != null) {
             m = m.withConfig(m.config().withLambda(lambda));
         }

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "classify", mixinStandardHelpOptions = true, sortOptions = false,
@@ -57,9 +58,13 @@ final class EvalClassifyCommand implements Callable<Integer> {
     static final String RAW = "Linear on raw";
     static final String LISTA = "LISTA + Linear on raw";
 
+    @Mixin
+    DeviceOption device = new DeviceOption();
+
     @Override
     public Integer call() throws Exception {
         List<Integer> perClass = parseSizes(sizes);
+        var onDevice = device.open();
         if (seeds < 1) {
             throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
         }
@@ -72,7 +77,7 @@ final class EvalClassifyCommand implements Callable<Integer> {
         Map<String, SparseAutoencoder> loaded = new LinkedHashMap<>();
         List<Path> modelDirs = models.stream().map(EvalFiles::modelDir).toList(); // RUN or RUN/model
         for (Path dir : modelDirs) {
-            SparseAutoencoder m = ModelStore.load(dir);
+            SparseAutoencoder m = ModelStore.load(dir).to(onDevice);
             if (!m.config().dataset().equals("mnist")) {
                 throw new IllegalArgumentException(dir + " was trained on " + m.config().dataset() + "; classification"
                         + " needs labels, which only MNIST has here");

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "collapse", mixinStandardHelpOptions = true, sortOptions = false,
@@ -64,8 +65,12 @@ final class EvalCollapseCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Data folder (default $SPARSE_STREAM_DATA or ./data).")
     Path dataDir;
 
+    @Mixin
+    DeviceOption device = new DeviceOption();
+
     @Override
     public Integer call() throws Exception {
+        var onDevice = device.open();
         List<Family> families = new ArrayList<>();
         for (String m : models) {
             Family f = Family.parse(m);
@@ -114,7 +119,7 @@ final class EvalCollapseCommand implements Callable<Integer> {
                         : " without hinge (beta 0)");
                 System.out.printf("training %s, lambda %s, %d epochs on %d samples ...%n", label, c.lambda(), epochs,
                         train.size());
-                traces.add(Collapse.trace(label, c, train, loaded.splits().val(), new TrainingListener() {
+                traces.add(Collapse.trace(label, c, onDevice, train, loaded.splits().val(), new TrainingListener() {
                     @Override
                     public void onEpoch(EpochReport r, boolean isBest) {
                         System.out.printf("  epoch %d: val PSNR %.2f dB, sparsity %.1f%%%n", r.epoch(), r.val().psnr(),

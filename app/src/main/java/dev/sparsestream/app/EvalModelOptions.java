@@ -4,6 +4,7 @@ import dev.sparsestream.core.data.MnistData;
 import dev.sparsestream.core.model.ModelStore;
 import dev.sparsestream.core.model.SparseAutoencoder;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The options every single-model evaluation takes: the model, where results go, and the data it is tested on. */
@@ -27,8 +28,12 @@ final class EvalModelOptions {
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Data folder (default $SPARSE_STREAM_DATA or ./data).")
     Path dataDir;
 
+    @Mixin
+    DeviceOption device = new DeviceOption();
+
+    /** The model, on the --device. */
     SparseAutoencoder load() throws Exception {
-        return ModelStore.load(model);
+        return ModelStore.load(model).to(device.open());
     }
 
     Path out() {

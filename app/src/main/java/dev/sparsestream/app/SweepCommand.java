@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
@@ -63,6 +64,9 @@ final class SweepCommand implements Callable<Integer> {
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Data folder (default $SPARSE_STREAM_DATA or ./data).")
     Path dataDir;
+
+    @Mixin
+    DeviceOption device = new DeviceOption();
 
     @Option(names = "--no-progress", description = "No progress bars (epoch lines only).")
     boolean noProgress;
@@ -226,6 +230,7 @@ final class SweepCommand implements Callable<Integer> {
         if (dataDir != null) {
             a.addAll(List.of("--data-dir", dataDir.toString()));
         }
+        a.addAll(List.of("--device", device.name));
         a.add("--no-dashboard");
         if (noProgress) {
             a.add("--no-progress");
@@ -267,7 +272,7 @@ final class SweepCommand implements Callable<Integer> {
 
     private Entry evaluate(Entry e, Path dir) throws Exception {
         Path modelDir = dir.resolve("model");
-        SparseAutoencoder m = ModelStore.load(modelDir);
+        SparseAutoencoder m = ModelStore.load(modelDir).to(device.open());
         EvalModelOptions o = new EvalModelOptions();
         o.model = modelDir;
         o.dataDir = dataDir;

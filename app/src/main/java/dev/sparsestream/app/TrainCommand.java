@@ -7,6 +7,7 @@ import dev.sparsestream.actors.RunOutcome;
 import dev.sparsestream.actors.RunSettings;
 import dev.sparsestream.actors.StreamingTrainer;
 import dev.sparsestream.actors.TrainingRun;
+import dev.sparsestream.core.device.Device;
 import dev.sparsestream.core.inference.FistaParams;
 import dev.sparsestream.core.train.Evaluator;
 import dev.sparsestream.core.train.Summary;
@@ -139,11 +140,15 @@ class TrainCommand implements Callable<Integer> {
     @Mixin
     HyperparameterOptions hyper = new HyperparameterOptions();
 
+    @Mixin
+    DeviceOption device = new DeviceOption();
+
     static final double DEFAULT_HELD_OUT = 0.1;
 
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
+        Device onDevice = device.open(); // a device this build lacks is refused before any data is read
         Path root = dataDir != null ? dataDir : MnistData.defaultDataDir();
         Snapshot snapshot = null;
         ModelConfig config;
@@ -238,7 +243,8 @@ class TrainCommand implements Callable<Integer> {
                     + resume + " was trained on " + previous.trainRows() + "; resume it with the same data (--data)");
         }
         Config node = nodeConfig(config);
-        RunSettings settings = new RunSettings(config, workers, maxStaleness, snapshotEvery, out, node != null);
+        start = start.to(onDevice);
+        RunSettings settings = new RunSettings(config, workers, maxStaleness, snapshotEvery, out, node != null, onDevice);
         int port = noDashboard ? 0 : controlPort();
         try (RunLock lock = RunLock.acquire(out)) {
             return train(config, settings, node, start, snapshot, loaded, train, port, t0);
@@ -358,7 +364,7 @@ class TrainCommand implements Callable<Integer> {
                     + "resume with: sparse-stream %s --resume %s%n", outcome.message(), m.batches().size(), commandName(), out);
             return 0;
         }
-        SparseAutoencoder best = SparseAutoencoder.initialise(config);
+        SparseAutoencoder best = SparseAutoencoder.initialise(config).to(settings.device());
         best.importWeights(m.bestWeights());
         Summary test = new Evaluator(best, config.batchSize()).evaluate(data.test(), FistaParams.of(config));
         boolean early = outcome.status() == RunOutcome.Status.COMPLETED && m.epochs().size() < config.epochs();

@@ -2,6 +2,7 @@ package dev.sparsestream.actors.cluster;
 
 import dev.sparsestream.actors.InferenceWorker;
 import dev.sparsestream.actors.TrainingRun;
+import dev.sparsestream.core.device.Device;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -26,25 +27,28 @@ public final class WorkerNode extends AbstractBehavior<WorkerNode.Command> {
     private record MemberChanged(ClusterEvent.MemberEvent event) implements Command {
     }
 
-    public static Behavior<Command> create(int workers) {
-        return create(workers, InferenceWorker.BeforeInference.NONE);
+    public static Behavior<Command> create(int workers, Device device) {
+        return create(workers, device, InferenceWorker.BeforeInference.NONE);
     }
 
-    /** @param hook called by every worker before each inference (tests inject faults and delays) */
-    public static Behavior<Command> create(int workers, InferenceWorker.BeforeInference hook) {
+    /**
+     * @param device where this node's workers compute ({@code --device})
+     * @param hook   called by every worker before each inference (tests inject faults and delays)
+     */
+    public static Behavior<Command> create(int workers, Device device, InferenceWorker.BeforeInference hook) {
         if (workers < 1) {
             throw new IllegalArgumentException("--workers must be at least 1, got " + workers);
         }
-        return Behaviors.setup(ctx -> new WorkerNode(ctx, workers, hook));
+        return Behaviors.setup(ctx -> new WorkerNode(ctx, workers, device, hook));
     }
 
     private final int workers;
 
-    private WorkerNode(ActorContext<Command> ctx, int workers, InferenceWorker.BeforeInference hook) {
+    private WorkerNode(ActorContext<Command> ctx, int workers, Device device, InferenceWorker.BeforeInference hook) {
         super(ctx);
         this.workers = workers;
         for (int i = 0; i < workers; i++) {
-            ctx.spawn(TrainingRun.supervisedWorker(InferenceWorker.CLUSTER_POOL, hook), "worker-" + i);
+            ctx.spawn(TrainingRun.supervisedWorker(InferenceWorker.CLUSTER_POOL, device, hook), "worker-" + i);
         }
         Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(
                 ctx.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new), ClusterEvent.MemberEvent.class));

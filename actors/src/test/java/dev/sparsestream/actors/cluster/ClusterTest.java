@@ -15,6 +15,7 @@ import dev.sparsestream.actors.StreamingTrainer;
 import dev.sparsestream.actors.TrainingRun;
 import dev.sparsestream.core.data.MnistData;
 import dev.sparsestream.core.data.Splits;
+import dev.sparsestream.core.device.Devices;
 import dev.sparsestream.core.model.Family;
 import dev.sparsestream.core.model.ModelConfig;
 import dev.sparsestream.core.model.Presets;
@@ -92,7 +93,7 @@ class ClusterTest {
 
     /** A worker node with one worker, joining {@code seed}. */
     ActorSystem<?> workerNode(Config overrides, ActorSystem<?> seed) {
-        ActorSystem<?> worker = ActorSystem.create(WorkerNode.create(1), ClusterNode.SYSTEM_NAME,
+        ActorSystem<?> worker = ActorSystem.create(WorkerNode.create(1, Devices.cpu()), ClusterNode.SYSTEM_NAME,
                 node(ClusterNode.WORKER_ROLE, overrides));
         systems.add(worker);
         ClusterNode.joinSeed(worker, ClusterNode.address(ClusterNode.hostPort(seed)));
@@ -136,7 +137,7 @@ class ClusterTest {
 
         // A worker node that lives, and one that holds its second batch until it is killed.
         AtomicInteger survivorBatches = new AtomicInteger();
-        ActorSystem<?> survivor = ActorSystem.create(WorkerNode.create(1, batch -> survivorBatches.incrementAndGet()),
+        ActorSystem<?> survivor = ActorSystem.create(WorkerNode.create(1, Devices.cpu(), batch -> survivorBatches.incrementAndGet()),
                 ClusterNode.SYSTEM_NAME, node(ClusterNode.WORKER_ROLE, null));
         systems.add(survivor);
         CountDownLatch holding = new CountDownLatch(1);
@@ -152,7 +153,7 @@ class ClusterTest {
                 }
             }
         };
-        ActorSystem<?> doomed = ActorSystem.create(WorkerNode.create(1, holdSecond), ClusterNode.SYSTEM_NAME,
+        ActorSystem<?> doomed = ActorSystem.create(WorkerNode.create(1, Devices.cpu(), holdSecond), ClusterNode.SYSTEM_NAME,
                 node(ClusterNode.WORKER_ROLE, CRASHES));
         systems.add(doomed);
         ClusterNode.joinSeed(survivor, ClusterNode.address(seedAddress));

@@ -1,6 +1,7 @@
 package dev.sparsestream.core.eval;
 
 import dev.sparsestream.core.data.Dataset;
+import dev.sparsestream.core.device.Device;
 import dev.sparsestream.core.model.ModelConfig;
 import dev.sparsestream.core.model.SparseAutoencoder;
 import dev.sparsestream.core.tensor.Matrix;
@@ -40,13 +41,15 @@ public final class Collapse {
     }
 
     /**
-     * @param extra also told of every batch and epoch (progress), or {@link TrainingListener#NONE}
+     * @param device where to train
+     * @param extra  also told of every batch and epoch (progress), or {@link TrainingListener#NONE}
      */
-    public static Trace trace(String label, ModelConfig c, Dataset train, Dataset val, TrainingListener extra) {
+    public static Trace trace(String label, ModelConfig c, Device device, Dataset train, Dataset val,
+                              TrainingListener extra) {
         if (!(c.lambda() > 0)) {
             throw new IllegalArgumentException("the collapse is driven by the L1 penalty: lambda must be > 0, got " + c.lambda());
         }
-        SparseAutoencoder model = SparseAutoencoder.initialise(c);
+        SparseAutoencoder model = SparseAutoencoder.initialise(c).to(device);
         Matrix columns = model.decoder().parameters().get(0); // W (d, l) or W1 (m, l): one column per component
         List<double[]> rows = new ArrayList<>();
         TrainingListener listener = new TrainingListener() {

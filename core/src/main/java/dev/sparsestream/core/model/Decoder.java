@@ -1,5 +1,6 @@
 package dev.sparsestream.core.model;
 
+import dev.sparsestream.core.device.Device;
 import dev.sparsestream.core.tensor.Matrix;
 import java.util.List;
 
@@ -26,36 +27,18 @@ public sealed interface Decoder permits LinearDecoder, MlpDecoder {
     /** Copies the weights of a decoder of the same architecture into this one. */
     void copyFrom(Decoder other);
 
+    /** The device the weights live on; workspaces compute there. */
+    default Device device() {
+        return parameters().get(0).device();
+    }
+
     /** Rescales every column of every weight matrix to unit L2 norm (SDL / DO families). */
     default void normaliseColumns() {
         List<Matrix> ps = parameters();
         List<Boolean> w = isWeight();
         for (int p = 0; p < ps.size(); p++) {
             if (w.get(p)) {
-                normaliseColumns(ps.get(p));
-            }
-        }
-    }
-
-    static void normaliseColumns(Matrix m) {
-        var d = m.data();
-        int rows = m.rows();
-        int cols = m.cols();
-        double[] sq = new double[cols];
-        for (int i = 0, o = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++, o++) {
-                float v = d.get(o);
-                sq[j] += (double) v * v;
-            }
-        }
-        float[] inv = new float[cols];
-        for (int j = 0; j < cols; j++) {
-            // A zero column stays zero rather than becoming NaN.
-            inv[j] = sq[j] > 0 ? (float) (1 / Math.sqrt(sq[j])) : 0f;
-        }
-        for (int i = 0, o = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++, o++) {
-                d.put(o, d.get(o) * inv[j]);
+                device().normaliseColumns(ps.get(p));
             }
         }
     }
@@ -72,12 +55,12 @@ public sealed interface Decoder permits LinearDecoder, MlpDecoder {
     default Matrix atoms() {
         int l = codeDim();
         int d = dataDim();
-        Matrix codes = Matrix.zeros(l + 1, l); // rows 0..l-1: e_i; row l: 0
+        Matrix codes = device().zeros(l + 1, l); // rows 0..l-1: e_i; row l: 0
         for (int i = 0; i < l; i++) {
             codes.set(i, i, 1f);
         }
         Matrix decoded = workspace(l + 1).decode(codes); // (l + 1, d)
-        Matrix atoms = Matrix.zeros(l, d);
+        Matrix atoms = Matrix.zeros(l, d); // on the host: for pictures
         var src = decoded.data();
         var dst = atoms.data();
         for (int i = 0; i < l; i++) {

@@ -69,10 +69,10 @@ public final class LinearDecoder implements Decoder {
 
         private Workspace(int n) {
             this.n = n;
-            gram = Matrix.zeros(codeDim(), codeDim());
-            yw = Matrix.zeros(n, codeDim());
-            recon = Matrix.zeros(n, dataDim());
-            gradW = Matrix.zeros(dataDim(), codeDim());
+            gram = w.device().zeros(codeDim(), codeDim());
+            yw = w.device().zeros(n, codeDim());
+            recon = w.device().zeros(n, dataDim());
+            gradW = w.device().zeros(dataDim(), codeDim());
         }
 
         @Override

@@ -93,17 +93,17 @@ public final class ListaEncoder {
         private Workspace(int n) {
             int l = codeDim();
             this.n = n;
-            ub = Matrix.zeros(n, l);
+            ub = u.device().zeros(n, l);
             z = new Matrix[iterations + 1];
             for (int t = 0; t <= iterations; t++) {
-                z[t] = Matrix.zeros(n, l);
+                z[t] = u.device().zeros(n, l);
             }
-            dz = Matrix.zeros(n, l);
-            da = Matrix.zeros(n, l);
-            dub = Matrix.zeros(n, l);
-            gradU = Matrix.zeros(l, dataDim());
-            gradS = Matrix.zeros(l, l);
-            gradB = Matrix.zeros(1, l);
+            dz = u.device().zeros(n, l);
+            da = u.device().zeros(n, l);
+            dub = u.device().zeros(n, l);
+            gradU = u.device().zeros(l, dataDim());
+            gradS = u.device().zeros(l, l);
+            gradB = u.device().zeros(1, l);
         }
 
         public int batchSize() {

@@ -1,5 +1,6 @@
 package dev.sparsestream.core.model;
 
+import dev.sparsestream.core.device.Device;
 import dev.sparsestream.core.tensor.Matrix;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,6 +55,31 @@ public final class SparseAutoencoder {
 
     public ModelConfig config() {
         return config;
+    }
+
+    /** The device the weights live on (all of them: they are moved together by {@link #to}). */
+    public Device device() {
+        return decoder.device();
+    }
+
+    /**
+     * This model on {@code device}: itself when it is there already, else a copy whose weights live there
+     * (computation follows the weights: workspaces, FISTA and the optimiser run where the model is).
+     */
+    public SparseAutoencoder to(Device device) {
+        if (device == device()) {
+            return this;
+        }
+        ListaEncoder enc = encoder == null ? null : new ListaEncoder(moved(encoder.u(), device), moved(encoder.s(), device),
+                moved(encoder.b(), device), encoder.iterations());
+        Decoder dec = decoder instanceof MlpDecoder m
+                ? new MlpDecoder(moved(m.w1(), device), moved(m.b1(), device), moved(m.w2(), device))
+                : new LinearDecoder(moved(((LinearDecoder) decoder).w(), device));
+        return new SparseAutoencoder(config, enc, dec);
+    }
+
+    private static Matrix moved(Matrix m, Device device) {
+        return device.of(m.rows(), m.cols(), m.toArray());
     }
 
     /** The encoder, or null for the decoder-only families. */

@@ -1,77 +1,51 @@
 package dev.sparsestream.core.tensor;
 
+import dev.sparsestream.core.device.Device;
+import dev.sparsestream.core.device.Devices;
 import java.nio.FloatBuffer;
 import java.util.Random;
 import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.openblas.global.openblas;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.concurrency.AffinityManager;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * A dense row-major float32 matrix backed by an ND4J array, with a cached {@link FloatBuffer} view of
- * its memory for fused elementwise loops and a cached native pointer for BLAS.
+ * A dense row-major float32 matrix in native memory that lives on a {@link Device}: its products and fused
+ * steps run there ({@link #gemm}). On the CPU device the memory is host memory, with a cached
+ * {@link FloatBuffer} view for elementwise loops and the native pointer for BLAS.
  *
- * <p>Why: small ND4J elementwise calls cost 20-50 us each and {@code Nd4j.gemm} allocates an op object
- * per call; the FISTA hot path therefore does its elementwise work in plain Java loops over the view
- * and its products through {@link #gemm}, which calls the OpenBLAS that ND4J's CPU backend links
- * directly (zero allocation, a third of the call overhead). On other backends it falls back to
- * {@code Nd4j.gemm}.
+ * <p>Why native memory rather than a float[]: OpenBLAS reads it in place (JNI copies a Java array in and out
+ * of every call), and a row range is a pointer offset, so products can run on the first rows only.
  */
 public final class Matrix {
-    /** True when ND4J runs on its CPU backend, so its buffers are host memory OpenBLAS can use. */
-    public static final boolean CPU_BACKEND;
-
-    static {
-        Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
-        CPU_BACKEND = Nd4j.getEnvironment().isCPU();
-    }
-
-    private final INDArray array;
+    private final Device device;
     private final int rows;
     private final int cols;
-    private final FloatBuffer data;
     private final FloatPointer pointer;
+    private final FloatBuffer data;
 
-    private Matrix(INDArray array) {
-        if (array.dataType() != DataType.FLOAT) {
-            throw new IllegalArgumentException("expected a float32 array, got " + array.dataType());
-        }
-        if (array.rank() != 2 || array.ordering() != 'c' || array.isView()) {
-            throw new IllegalArgumentException("expected a dense row-major 2-d array, got shape "
-                    + java.util.Arrays.toString(array.shape()) + " order " + array.ordering());
-        }
-        this.array = array;
-        this.rows = (int) array.rows();
-        this.cols = (int) array.columns();
-        this.data = array.data().asNioFloat();
-        this.pointer = CPU_BACKEND ? (FloatPointer) array.data().addressPointer() : null;
-    }
-
-    public static Matrix zeros(int rows, int cols) {
+    private Matrix(Device device, int rows, int cols) {
         if (rows < 1 || cols < 1) {
             throw new IllegalArgumentException("matrix dimensions must be positive: " + rows + " x " + cols);
         }
-        return new Matrix(Nd4j.create(DataType.FLOAT, new long[] {rows, cols}, 'c'));
+        this.device = device;
+        this.rows = rows;
+        this.cols = cols;
+        this.pointer = new FloatPointer((long) rows * cols);
+        pointer.zero(); // new float[] in native code is not initialised
+        this.data = pointer.asBuffer();
     }
 
-    /** Wraps (no copy) a float32 row-major array; a rank-1 array of length k becomes 1 x k. */
-    public static Matrix wrap(INDArray array) {
-        INDArray a = array.rank() == 1 ? array.reshape('c', 1, array.length()) : array;
-        if (a.isView() || a.ordering() != 'c') {
-            a = a.dup('c');
-        }
-        return new Matrix(a.castTo(DataType.FLOAT));
+    /** A zeroed matrix on the CPU device. */
+    public static Matrix zeros(int rows, int cols) {
+        return Devices.cpu().zeros(rows, cols);
     }
 
+    /** A zeroed matrix in host memory owned by {@code device} (what a host-memory device's zeros returns). */
+    public static Matrix hostMemory(Device device, int rows, int cols) {
+        return new Matrix(device, rows, cols);
+    }
+
+    /** A matrix on the CPU device holding a copy of values (row-major). */
     public static Matrix of(int rows, int cols, float[] values) {
-        if (values.length != rows * cols) {
-            throw new IllegalArgumentException("expected " + rows * cols + " values, got " + values.length);
-        }
-        Matrix m = zeros(rows, cols);
-        m.data.put(0, values);
-        return m;
+        return Devices.cpu().of(rows, cols, values);
     }
 
     /** Uniform in [-bound, bound): PyTorch's default initialisation with bound = 1/sqrt(fan_in). */
@@ -95,9 +69,14 @@ public final class Matrix {
         return rows * cols;
     }
 
-    /** The backing ND4J array (shares memory with this matrix). */
-    public INDArray array() {
-        return array;
+    /** The device this matrix lives on. */
+    public Device device() {
+        return device;
+    }
+
+    /** The native memory (host memory on the CPU device), for the device's own kernels. */
+    public FloatPointer pointer() {
+        return pointer;
     }
 
     /** A view of the memory, row-major, index i * cols + j; use absolute get/put only. */
@@ -119,8 +98,9 @@ public final class Matrix {
         return out;
     }
 
+    /** A copy on the same device. */
     public Matrix copy() {
-        Matrix m = zeros(rows, cols);
+        Matrix m = device.zeros(rows, cols);
         m.copyFrom(this);
         return m;
     }
@@ -147,8 +127,8 @@ public final class Matrix {
     }
 
     /**
-     * C = alpha * op(A) op(B) + beta * C, op(X) = X or X^T. Shapes are checked; no allocation on the
-     * CPU backend.
+     * C = alpha * op(A) op(B) + beta * C, op(X) = X or X^T, on the operands' device. Shapes and devices are
+     * checked; no allocation.
      */
     public static void gemm(Matrix a, boolean transA, Matrix b, boolean transB, Matrix c, float alpha, float beta) {
         int m = transA ? a.cols : a.rows;
@@ -159,7 +139,7 @@ public final class Matrix {
             throw new IllegalArgumentException("gemm shape mismatch: op(A) " + m + "x" + k + ", op(B) " + kb + "x" + n
                     + ", C " + c.rows + "x" + c.cols);
         }
-        product(a, transA, b, transB, c, alpha, beta, m);
+        sameDevice(a, b, c).gemm(a, transA, b, transB, c, alpha, beta, m);
     }
 
     /**
@@ -167,10 +147,6 @@ public final class Matrix {
      * (C[0:rows] = alpha A[0:rows] op(B) + beta C[0:rows]); the other rows of C are left alone.
      */
     public static void gemmRows(Matrix a, Matrix b, boolean transB, Matrix c, float alpha, float beta, int rows) {
-        if (rows == a.rows && rows == c.rows) {
-            gemm(a, false, b, transB, c, alpha, beta);
-            return;
-        }
         int k = a.cols;
         int kb = transB ? b.cols : b.rows;
         int n = transB ? b.rows : b.cols;
@@ -179,54 +155,16 @@ public final class Matrix {
                     + ", rows " + rows);
         }
         if (rows > 0) {
-            product(a, false, b, transB, c, alpha, beta, rows);
+            sameDevice(a, b, c).gemm(a, false, b, transB, c, alpha, beta, rows);
         }
     }
 
-    /** @return how many threads OpenBLAS uses for one product (1 on the device backend) */
-    public static int blasThreads() {
-        return CPU_BACKEND ? openblas.blas_get_num_threads() : 1;
-    }
-
-    /**
-     * Sets how many threads OpenBLAS uses for one product, process-wide. Several threads calling products
-     * at once (parallel inference workers) each want a share of the cores, not all of them: OpenBLAS's
-     * threaded products from different callers queue for one thread pool.
-     */
-    public static void setBlasThreads(int threads) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("BLAS threads must be >= 1, got " + threads);
+    private static Device sameDevice(Matrix a, Matrix b, Matrix c) {
+        if (a.device != b.device || a.device != c.device) {
+            throw new IllegalArgumentException("product operands on different devices: " + a.device.name() + ", "
+                    + b.device.name() + ", " + c.device.name());
         }
-        if (CPU_BACKEND) {
-            openblas.blas_set_num_threads(threads);
-        }
-    }
-
-    /** C[0:m] = alpha op(A)[0:m] op(B) + beta C[0:m], shapes already checked; m < rows only without transA. */
-    private static void product(Matrix a, boolean transA, Matrix b, boolean transB, Matrix c, float alpha, float beta,
-                                int m) {
-        int k = transA ? a.rows : a.cols;
-        int n = c.cols;
-        if (CPU_BACKEND) {
-            openblas.cblas_sgemm(openblas.CblasRowMajor,
-                    transA ? openblas.CblasTrans : openblas.CblasNoTrans,
-                    transB ? openblas.CblasTrans : openblas.CblasNoTrans,
-                    m, n, k, alpha, a.pointer, a.cols, b.pointer, b.cols, beta, c.pointer, c.cols);
-            return;
-        }
-        a.syncToDevice();
-        b.syncToDevice();
-        c.syncToDevice();
-        INDArray av = a.array;
-        INDArray cv = c.array;
-        if (m < c.rows) {
-            var range = org.nd4j.linalg.indexing.NDArrayIndex.interval(0, m);
-            var all = org.nd4j.linalg.indexing.NDArrayIndex.all();
-            av = av.get(range, all);
-            cv = cv.get(range, all);
-        }
-        Nd4j.gemm(av, b.array, cv, transA, transB, alpha, beta);
-        c.syncToHost();
+        return a.device;
     }
 
     /** Swaps rows i and j in place. */
@@ -241,15 +179,6 @@ public final class Matrix {
             data.put(oi + k, data.get(oj + k));
             data.put(oj + k, t);
         }
-    }
-
-    // On a device backend the host view is only valid after an explicit synchronisation.
-    private void syncToDevice() {
-        Nd4j.getAffinityManager().tagLocation(array, AffinityManager.Location.HOST);
-    }
-
-    private void syncToHost() {
-        Nd4j.getAffinityManager().ensureLocation(array, AffinityManager.Location.HOST);
     }
 
     @Override

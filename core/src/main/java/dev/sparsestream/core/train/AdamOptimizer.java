@@ -1,21 +1,14 @@
 package dev.sparsestream.core.train;
 
+import dev.sparsestream.core.device.Device;
 import dev.sparsestream.core.tensor.Matrix;
-import java.util.ArrayList;
 import java.util.List;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.GradientUpdater;
-import org.nd4j.linalg.learning.config.Adam;
 
 /**
- * PyTorch's Adam (beta1 0.9, beta2 0.999, eps 1e-8, L2 weight decay added to the gradient) over a list
- * of parameters, built on ND4J's Adam updater.
- *
- * <p>ND4J's updater computes lr sqrt(1 - beta2^t)/(1 - beta1^t) m / (sqrt(v) + eps), which puts eps
- * inside the bias correction; PyTorch computes lr/(1 - beta1^t) m / (sqrt(v)/sqrt(1 - beta2^t) + eps).
- * The two agree exactly when ND4J is given eps sqrt(1 - beta2^t) at step t, which is what we do.
+ * PyTorch's Adam (beta1 0.9, beta2 0.999, eps 1e-8, L2 weight decay added to the gradient) over a list of
+ * parameters: per parameter one fused pass on its device ({@link Device#adamStep}) that decays, updates both
+ * moments and the parameter, with PyTorch's step size lr / (1 - beta1^t) and denominator
+ * sqrt(v) / sqrt(1 - beta2^t) + eps.
  */
 public final class AdamOptimizer {
     public static final double BETA1 = 0.9;
@@ -24,8 +17,8 @@ public final class AdamOptimizer {
 
     private final List<Matrix> params;
     private final double[] weightDecay;
-    private final List<GradientUpdater<Adam>> updaters = new ArrayList<>();
-    private final List<INDArray> states = new ArrayList<>();
+    private final Matrix[] m; // first moments, one per parameter, on its device
+    private final Matrix[] v; // second moments
     private double learningRate;
     private long step;
 
@@ -33,18 +26,19 @@ public final class AdamOptimizer {
      * @param params      the parameters, updated in place by {@link #step}
      * @param weightDecay L2 weight decay per parameter (added to its gradient)
      */
-    @SuppressWarnings("unchecked")
     public AdamOptimizer(List<Matrix> params, double[] weightDecay, double learningRate) {
         if (weightDecay.length != params.size()) {
             throw new IllegalArgumentException(params.size() + " parameters but " + weightDecay.length + " weight decays");
         }
         this.params = List.copyOf(params);
         this.weightDecay = weightDecay.clone();
-        this.learningRate = learningRate;
-        for (Matrix p : params) {
-            INDArray state = Nd4j.zeros(DataType.FLOAT, 1, 2L * p.size());
-            states.add(state);
-            updaters.add((GradientUpdater<Adam>) new Adam(learningRate, BETA1, BETA2, EPS).instantiate(state, true));
+        setLearningRate(learningRate);
+        m = new Matrix[params.size()];
+        v = new Matrix[params.size()];
+        for (int i = 0; i < m.length; i++) {
+            Matrix p = params.get(i);
+            m[i] = p.device().zeros(p.rows(), p.cols());
+            v[i] = p.device().zeros(p.rows(), p.cols());
         }
     }
 
@@ -65,7 +59,7 @@ public final class AdamOptimizer {
     }
 
     /**
-     * One update: p -= adam(g + wd p). The gradients are consumed (overwritten with the update).
+     * One update: p -= adam(g + wd p). The gradients are not changed.
      *
      * @param grads gradients in the order of the parameters, same shapes
      */
@@ -73,29 +67,26 @@ public final class AdamOptimizer {
         if (grads.size() != params.size()) {
             throw new IllegalArgumentException(params.size() + " parameters but " + grads.size() + " gradients");
         }
+        for (int i = 0; i < params.size(); i++) {
+            if (!grads.get(i).sameShape(params.get(i))) {
+                throw new IllegalArgumentException("gradient " + i + " is " + grads.get(i) + ", parameter is " + params.get(i));
+            }
+        }
         step++;
-        double eps = EPS * Math.sqrt(1 - Math.pow(BETA2, step));
+        // PyTorch computes the bias corrections in double and hands the step size and sqrt to float kernels.
+        double bc1 = 1 - Math.pow(BETA1, step);
+        float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(BETA2, step));
         for (int i = 0; i < params.size(); i++) {
             Matrix p = params.get(i);
-            Matrix g = grads.get(i);
-            if (!g.sameShape(p)) {
-                throw new IllegalArgumentException("gradient " + i + " is " + g + ", parameter is " + p);
-            }
-            INDArray ga = g.array();
-            if (weightDecay[i] != 0) {
-                ga.addi(p.array().mul(weightDecay[i]));
-            }
-            GradientUpdater<Adam> u = updaters.get(i);
-            u.getConfig().setLearningRate(learningRate);
-            u.getConfig().setEpsilon(eps);
-            u.applyUpdater(ga, (int) (step - 1), 0);
-            p.array().subi(ga);
+            var s = new Device.AdamStep((float) (learningRate / bc1), (float) BETA1, (float) (1 - BETA1), (float) BETA2,
+                    (float) (1 - BETA2), (float) EPS, (float) weightDecay[i], bc2Sqrt);
+            p.device().adamStep(p, grads.get(i), m[i], v[i], s);
         }
     }
 
-    /** The Adam moments of parameter i as a (2, size) copy: row 0 is m, row 1 is v. */
-    public INDArray moments(int i) {
-        return states.get(i).reshape(2, params.get(i).size()).dup();
+    /** The Adam moments of parameter i as copies: row 0 is m, row 1 is v, each flattened. */
+    public float[][] moments(int i) {
+        return new float[][] {m[i].toArray(), v[i].toArray()};
     }
 
     /**
@@ -106,32 +97,37 @@ public final class AdamOptimizer {
     }
 
     public State exportState() {
-        float[][] moments = new float[states.size()][];
+        float[][] moments = new float[params.size()][];
         for (int i = 0; i < moments.length; i++) {
-            moments[i] = states.get(i).data().asFloat();
+            int size = params.get(i).size();
+            float[] both = new float[2 * size];
+            m[i].data().get(0, both, 0, size);
+            v[i].data().get(0, both, size, size);
+            moments[i] = both;
         }
         return new State(step, learningRate, moments);
     }
 
     /** Restores a state exported from an optimizer over parameters of the same sizes. */
     public void importState(State s) {
-        if (s.moments().length != states.size()) {
+        if (s.moments().length != params.size()) {
             throw new IllegalArgumentException("optimizer state for " + s.moments().length + " parameters, this one has "
-                    + states.size());
+                    + params.size());
         }
-        for (int i = 0; i < states.size(); i++) {
-            if (s.moments()[i].length != states.get(i).length()) {
+        for (int i = 0; i < params.size(); i++) {
+            if (s.moments()[i].length != 2 * params.get(i).size()) {
                 throw new IllegalArgumentException("optimizer state " + i + " has " + s.moments()[i].length
-                        + " values, expected " + states.get(i).length());
+                        + " values, expected " + 2 * params.get(i).size());
             }
         }
         if (s.step() < 0) {
             throw new IllegalArgumentException("optimizer step must be >= 0, got " + s.step());
         }
         setLearningRate(s.learningRate());
-        for (int i = 0; i < states.size(); i++) {
-            // In place: the ND4J updaters hold views of these arrays.
-            states.get(i).data().asNioFloat().put(0, s.moments()[i]);
+        for (int i = 0; i < params.size(); i++) {
+            int size = params.get(i).size();
+            m[i].data().put(0, s.moments()[i], 0, size);
+            v[i].data().put(0, s.moments()[i], size, size);
         }
         step = s.step();
     }

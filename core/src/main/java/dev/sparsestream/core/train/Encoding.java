@@ -97,7 +97,7 @@ public final class Encoding {
             y = Matrix.zeros(n, model.config().dataDim());
             encoder = model.hasEncoder() ? model.encoder().workspace(n) : null;
             decoder = model.decoder().workspace(n);
-            fista = useFista ? new Fista(n, model.config().codeDim()) : null;
+            fista = useFista ? model.decoder().device().fista(n, model.config().codeDim()) : null;
             zeros = model.hasEncoder() ? null : Matrix.zeros(n, model.config().codeDim());
         }
 

@@ -35,7 +35,7 @@ public final class Evaluator {
         target = Matrix.zeros(n, model.config().dataDim());
         encoderWs = model.hasEncoder() ? model.encoder().workspace(n) : null;
         decoderWs = model.decoder().workspace(n);
-        fista = model.hasEncoder() ? null : new Fista(n, l);
+        fista = model.hasEncoder() ? null : model.decoder().device().fista(n, l);
         zeros = model.hasEncoder() ? null : Matrix.zeros(n, l);
         scale = new float[n * model.config().dataDim()];
     }

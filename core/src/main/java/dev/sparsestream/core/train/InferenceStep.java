@@ -25,7 +25,7 @@ public final class InferenceStep {
         this.model = model;
         this.n = n;
         int l = model.config().codeDim();
-        fista = new Fista(n, l);
+        fista = model.decoder().device().fista(n, l);
         decoderWs = model.decoder().workspace(n);
         encoderWs = model.hasEncoder() ? model.encoder().workspace(n) : null;
         zeros = model.hasEncoder() ? null : Matrix.zeros(n, l);

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sparsestream.core.device.Devices;
 import dev.sparsestream.core.model.Decoder;
 import dev.sparsestream.core.model.LinearDecoder;
 import dev.sparsestream.core.model.MlpDecoder;
@@ -204,7 +205,7 @@ class FistaTest {
         double lambda = 0.03;
         double eta = 0.9 / (2.0 / D * lambdaMax(w));
         Problem pr = new Problem(w, y, random(N, L, 0, 1, rng), null);
-        Fista fista = new Fista(N, L);
+        Fista fista = Devices.cpu().fista(N, L);
         double[][] z = toD(solve(fista, pr, new FistaParams(lambda, 0, 0.5, 0, eta, 5000, 1e-7)));
         double[][] g = reconGrad(w, y, z);
         int pos = 0;
@@ -266,7 +267,7 @@ class FistaTest {
         }
         assertTrue(hingeActive > 0, "the hinge must be active at the solution for this test to mean something");
 
-        Fista fista = new Fista(N, L);
+        Fista fista = Devices.cpu().fista(N, L);
         Matrix zf = solve(fista, pr, new FistaParams(lambda, beta, t, gamma, 0.1, 5000, 1e-7));
         double eFista = RefMath.energy(dec, y, toD(zf), ze, lambda, beta, t, gamma);
         assertTrue(eStart - eRef > 0.05 * eRef, "the start must be far from the minimum: " + eStart + " vs " + eRef);
@@ -292,7 +293,7 @@ class FistaTest {
         double gamma = 0.5;
         double eta = 0.1;
         for (int k : new int[] {1, 2, 7, 25}) {
-            Fista fista = new Fista(N, L);
+            Fista fista = Devices.cpu().fista(N, L);
             Matrix z = solve(fista, pr, new FistaParams(lambda, beta, t, gamma, eta, k, 1e-12));
             assertEquals(k, fista.iterations());
             RefFista ref = new RefFista(pr.w(), pr.y(), pr.z0(), pr.ze(), lambda, beta, t, gamma, eta, k, 1e-12);
@@ -313,7 +314,7 @@ class FistaTest {
         double gamma = 0.5;
         double eta = 0.1;
         double tol = 1e-3;
-        Fista fista = new Fista(N, L);
+        Fista fista = Devices.cpu().fista(N, L);
         Matrix z = solve(fista, pr, new FistaParams(lambda, beta, t, gamma, eta, 200, tol));
         RefFista ref = new RefFista(pr.w(), pr.y(), pr.z0(), pr.ze(), lambda, beta, t, gamma, eta, 200, tol);
         int min = Integer.MAX_VALUE;
@@ -343,7 +344,7 @@ class FistaTest {
             java.util.Arrays.fill(ze[i], 0);
         }
         Problem pr = new Problem(base.w(), y, z0, ze);
-        Fista fista = new Fista(N, L);
+        Fista fista = Devices.cpu().fista(N, L);
         // beta = 0: the rows are independent, so a zero row has zero gradient and stays 0 -> 0 (converged at step 1,
         // no step counted); the others never meet a tiny tolerance and run all 20 steps.
         Matrix z = solve(fista, pr, new FistaParams(0.01, 0, 0.5, 0.5, 0.1, 20, 1e-12));
@@ -361,7 +362,7 @@ class FistaTest {
         Problem pr = problem(6);
         double lambda = 0.01;
         FistaParams tight = new FistaParams(lambda, 1, 0.5, 0.5, 0.1, 5000, 1e-7);
-        Fista fista = new Fista(N, L);
+        Fista fista = Devices.cpu().fista(N, L);
         double[][] opt = toD(solve(fista, pr, tight));
         Problem again = new Problem(pr.w(), pr.y(), opt, pr.ze());
         Matrix z = solve(fista, again, new FistaParams(lambda, 1, 0.5, 0.5, 0.1, 200, 1e-3));
@@ -381,7 +382,7 @@ class FistaTest {
         float[] yBefore = y.toArray();
         Decoder.Workspace ws = new LinearDecoder(toM(pr.w())).workspace(N);
         ws.bind(y);
-        Fista fista = new Fista(N, L);
+        Fista fista = Devices.cpu().fista(N, L);
         Matrix z = fista.solve(ws, z0, ze, new FistaParams(0.01, 1, 0.5, 0.5, 0.1, 50, 1e-3));
         assertTrue(z != z0 && z != ze);
         assertArrayEquals(z0Before, z0.toArray());
@@ -405,7 +406,7 @@ class FistaTest {
         Matrix ze = toM(random(n, l, 0, 1, rng));
         Decoder.Workspace ws = decoder.workspace(n);
         ws.bind(y);
-        Fista fista = new Fista(n, l);
+        Fista fista = Devices.cpu().fista(n, l);
         FistaParams short10 = new FistaParams(0.01, 1, 0.5, 0.5, 0.05, 10, 1e-30);
         FistaParams long200 = new FistaParams(0.01, 1, 0.5, 0.5, 0.05, 200, 1e-30);
         for (int w = 0; w < 300; w++) { // warm-up (JIT)

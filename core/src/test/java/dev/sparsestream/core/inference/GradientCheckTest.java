@@ -9,6 +9,7 @@ import static dev.sparsestream.core.inference.RefMath.toM;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sparsestream.core.device.Devices;
 import dev.sparsestream.core.model.Decoder;
 import dev.sparsestream.core.model.LinearDecoder;
 import dev.sparsestream.core.model.ListaEncoder;
@@ -314,7 +315,7 @@ class GradientCheckTest {
 
         Decoder.Workspace ws = decoder.workspace(N);
         ws.bind(toM(y));
-        Fista fista = new Fista(N, L);
+        Fista fista = Devices.cpu().fista(N, L);
         FistaParams p = new FistaParams(0, beta, t, gamma, eta, 1, 1e-9);
         Matrix z = fista.solve(ws, toM(x0), toM(ze), p);
         assertEquals(1, fista.iterations());

@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparsestream.core.io.Numpy;
 import dev.sparsestream.core.tensor.Matrix;
-import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -28,9 +28,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 class ModelStoreTest {
 
@@ -288,23 +285,28 @@ class ModelStoreTest {
     }
 
     @Test
-    void interoperatesWithNd4jNpy() throws IOException {
+    void interoperatesWithNumpy() throws IOException {
         SparseAutoencoder model = randomised(smallNonLinear(), 6);
         Path dir = tmp.resolve("m");
         ModelStore.save(model, dir);
-        // ND4J reads our files ...
-        INDArray w2 = Nd4j.createFromNpyFile(dir.resolve("W2.npy").toFile());
-        assertEquals(DataType.FLOAT, w2.dataType());
-        assertArrayEquals(new long[] {784, 16}, w2.shape());
-        assertArrayEquals(((MlpDecoder) model.decoder()).w2().toArray(), w2.dup('c').data().asFloat());
-        INDArray b1 = Nd4j.createFromNpyFile(dir.resolve("b1.npy").toFile());
-        assertArrayEquals(new long[] {16}, b1.shape());
-        // ... and we read ND4J's (a 1-D bias written by Nd4j.writeAsNumpy).
+        // numpy reads our files ...
+        String w2 = Numpy.run(dir.resolve("W2.npy"),
+                "a = np.load(path)\nprint(a.dtype, a.shape, ' '.join(repr(float(v)) for v in a.ravel()))");
+        String[] parts = w2.split(" ", 4);
+        assertEquals("float32 (784, 16)", parts[0] + " " + parts[1] + " " + parts[2]);
+        float[] expected = ((MlpDecoder) model.decoder()).w2().toArray();
+        String[] values = parts[3].split(" ");
+        assertEquals(expected.length, values.length);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], Float.parseFloat(values[i]), "W2 value " + i);
+        }
+        assertEquals("(16,)", Numpy.run(dir.resolve("b1.npy"), "print(np.load(path).shape)"));
+        // ... and we read numpy's (a 1-D float32 bias written by np.save).
         float[] bias = new float[16];
         for (int i = 0; i < bias.length; i++) {
             bias[i] = i * 0.25f - 1;
         }
-        Nd4j.writeAsNumpy(Nd4j.createFromArray(bias), new File(dir.resolve("b1.npy").toString()));
+        Numpy.run(dir.resolve("b1.npy"), "np.save(path, np.arange(16, dtype=np.float32) * 0.25 - 1)");
         MlpDecoder loaded = (MlpDecoder) ModelStore.load(dir).decoder();
         assertArrayEquals(bias, loaded.b1().toArray());
     }
@@ -345,8 +347,8 @@ class ModelStoreTest {
         ModelStore.save(randomised(smallLinear(Family.SDL), 10), dir);
         writeRawNpy(dir.resolve("W.npy"), "<f8", "(12, 8)", new byte[12 * 8 * 8]);
         assertMentions(loadFails(dir), "W.npy", "'<f8'", "float64");
-        // ND4J's float64 output is rejected the same way.
-        Nd4j.writeAsNumpy(Nd4j.zeros(DataType.DOUBLE, 12, 8), new File(dir.resolve("W.npy").toString()));
+        // numpy's float64 output is rejected the same way.
+        Numpy.run(dir.resolve("W.npy"), "np.save(path, np.zeros((12, 8)))");
         assertMentions(loadFails(dir), "W.npy", "'<f8'");
     }
 

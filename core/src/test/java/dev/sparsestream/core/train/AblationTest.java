@@ -3,6 +3,7 @@ package dev.sparsestream.core.train;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparsestream.core.data.Dataset;
+import dev.sparsestream.core.device.Devices;
 import dev.sparsestream.core.inference.Fista;
 import dev.sparsestream.core.inference.FistaParams;
 import dev.sparsestream.core.model.Decoder;
@@ -116,7 +117,7 @@ class AblationTest {
         }
         ListaEncoder.Workspace encWs = model.encoder().workspace(BATCH);
         Decoder.Workspace decWs = model.decoder().workspace(BATCH);
-        Fista fista = new Fista(BATCH, L);
+        Fista fista = Devices.cpu().fista(BATCH, L);
         int[] perm = new int[SAMPLES];
         Arrays.setAll(perm, i -> i);
         Random rng = new Random(c.seed());

@@ -1,0 +1,34 @@
+package dev.sparsestream.core.device;
+
+import java.util.List;
+import java.util.Locale;
+
+/** Opens a device by the name users give ({@code --device cpu}). */
+public final class Devices {
+    /** The names this build accepts. */
+    public static final List<String> NAMES = List.of("cpu");
+
+    private Devices() {
+    }
+
+    /**
+     * @param name "cpu" (any case); "cuda" and "cuda:N" are recognised and refused with the reason
+     * @throws IllegalArgumentException naming the value and what is available
+     */
+    public static Device open(String name) {
+        String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+        if (n.equals("cpu")) {
+            return CpuDevice.INSTANCE;
+        }
+        if (n.equals("cuda") || n.matches("cuda:\\d+")) {
+            throw new IllegalArgumentException("--device " + name + ": this build has no CUDA device (the GPU backend is "
+                    + "not built yet); available: " + String.join(", ", NAMES));
+        }
+        throw new IllegalArgumentException("--device " + name + ": unknown device; available: " + String.join(", ", NAMES));
+    }
+
+    /** The default device. */
+    public static Device cpu() {
+        return CpuDevice.INSTANCE;
+    }
+}
