@@ -67,6 +67,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "Rounds for --pipeline (default 3).")
     int rounds;
 
+    @Option(names = "--active", description = {"Instead: a FISTA step's decoder gradient against the number of samples",
+            "still active (250 down to 1), for the linear (l = 128) and non-linear (m = 1024) decoders on MNIST-sized",
+            "weights; prints medians and each cost against a step on all 250 samples scaled to that many."})
+    boolean active;
+
     @Mixin
     DeviceOption device = new DeviceOption();
 
@@ -82,6 +87,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (pipeline) {
             return new PipelineBench(dataDir, Family.parse(model), rounds).run();
+        }
+        if (active) {
+            return activeRows(onDevice);
         }
         Random rng = new Random(7);
         Matrix y = Matrix.uniform(N, 784, 1.0, rng);
@@ -151,6 +159,40 @@ final class BenchCommand implements Callable<Integer> {
                 System.out.printf("%-34s %8.2f s   (mean FISTA steps %.1f, val PSNR %.2f dB)%n", "MNIST epoch " + f,
                         (System.nanoTime() - t0) / 1e9, res.epochs().get(0).train().fistaSteps(),
                         res.epochs().get(0).val().psnr());
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * The decoder gradient of one FISTA step on the first r rows, for r from 250 down to 1: what a step costs
+     * as a solve's samples converge. The gradient is called as FISTA calls it, repeatedly after one bind, so a
+     * decoder's few-row path (its switch after some steps) is what is timed at small r.
+     */
+    private int activeRows(Device onDevice) {
+        Random rng = new Random(11);
+        Matrix y = Matrix.uniform(N, 784, 1.0, rng).copy();
+        Matrix x = Matrix.zeros(N, 128);
+        for (int i = 0; i < N * 128; i++) {
+            // codes like FISTA's: non-negative, about 80% zeros
+            x.data().put(i, rng.nextDouble() < 0.2 ? (float) rng.nextDouble() : 0f);
+        }
+        Matrix grad = Matrix.zeros(N, 128);
+        int[] counts = {250, 128, 64, 32, 16, 8, 4, 3, 2, 1};
+        for (Decoder dec : new Decoder[] {LinearDecoder.initialise(128, 784, rng), MlpDecoder.initialise(128, 1024, 784, rng)}) {
+            Decoder.Workspace ws = dec.workspace(N);
+            System.out.printf("%s decoder: gradient on the first r rows (median of %d, microseconds)%n",
+                    dec instanceof MlpDecoder ? "non-linear (m = 1024)" : "linear (l = 128)", reps);
+            double full = 0;
+            for (int r : counts) {
+                ws.bind(y);
+                int rows = r;
+                double ms = median(() -> ws.reconstructionGradient(x, grad, rows), reps);
+                if (r == N) {
+                    full = ms;
+                }
+                System.out.printf("  r = %3d  %9.1f us   %6.2f x (r / 250) of a full step%n", r, 1000 * ms,
+                        ms / (full * r / N));
             }
         }
         return 0;

@@ -388,7 +388,7 @@ class TrainCommand implements Callable<Integer> {
     /** Options a resumed run takes (the rest of its configuration is the snapshot's). */
     private static final java.util.Set<String> RESUME_OPTIONS = java.util.Set.of("--resume", "--epochs",
             "--train-samples", "--data-dir", "--data", "--no-progress", "--workers", "--max-staleness", "--snapshot-every",
-            "--http-host", "--http-port", "--no-dashboard");
+            "--http-host", "--http-port", "--no-dashboard", "--device");
 
     /** Options a resumed run takes. */
     java.util.Set<String> resumeOptions() {
