@@ -4,10 +4,10 @@ import dev.sparsestream.core.inference.Fista;
 import dev.sparsestream.core.tensor.Matrix;
 
 /**
- * Where the numerics run: every matrix product and every fused elementwise step of FISTA, the decoders,
- * the encoder and the optimiser goes through one of these methods, on matrices that live on this device
- * ({@link Matrix#device()}). The CPU device ({@link CpuDevice}: OpenBLAS products, fused Java loops) is the
- * only one in this build; a GPU device implements the same methods on its own memory, and the code above
+ * Where the numerics run: every matrix product, FISTA's state, the non-linear decoder's fused elementwise steps
+ * and the optimiser go through these methods, on matrices that live on this device
+ * ({@link Matrix#device()}); the encoder's and the linear decoder's per-batch loops still read host buffers.
+ * The CPU device ({@link CpuDevice}: OpenBLAS products, fused Java loops) is the only one in this build; a GPU device implements the same methods on its own memory, and the code above
  * (models, training steps, actors, command line) reaches it through {@link Devices#open} alone.
  *
  * <p>Shapes in comments are (rows, cols); matrices are row-major float32. {@code rows} arguments limit an
