@@ -22,7 +22,6 @@ import dev.sparsestream.core.model.Presets;
 import dev.sparsestream.core.model.SparseAutoencoder;
 import dev.sparsestream.core.model.Weights;
 import dev.sparsestream.protocol.BatchRecord;
-import dev.sparsestream.protocol.ControlReply;
 import dev.sparsestream.protocol.LearnerCommand;
 import dev.sparsestream.protocol.LearnerStatus;
 import dev.sparsestream.protocol.ProtocolKryo;
@@ -124,15 +123,23 @@ class ClusterTest {
         // The seed: data source, learner (a cluster singleton), monitor, one local worker. K = 2: three batches
         // in flight, one per node's worker.
         List<Weights> updates = Collections.synchronizedList(new ArrayList<>());
+        // The seed's worker holds batch 0 until every node is in, so that the kill falls in the first epoch however
+        // slowly nodes join: nothing is applied before batch 0, and at most K + 1 batches are in flight.
+        CountDownLatch allIn = new CountDownLatch(1);
         AtomicInteger seedBatches = new AtomicInteger();
+        InferenceWorker.BeforeInference holdFirst = batch -> {
+            if (seedBatches.incrementAndGet() == 1) {
+                try {
+                    allIn.await(120, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
         var parts = new TrainingRun.Parts(new RunSettings(c, 1, 2, 0, null, true), SparseAutoencoder.initialise(c),
-                train, val, null, RunListener.NONE, updates::add, batch -> seedBatches.incrementAndGet());
+                train, val, null, RunListener.NONE, updates::add, holdFirst);
         StreamingTrainer seed = StreamingTrainer.start(parts, node(TrainingRun.SEED_ROLE, null));
         systems.add(seed.system());
-        // Paused until every node is in, so that the kill falls in the first epoch however slowly nodes join.
-        TestProbe<ControlReply> control = TestProbe.create(seed.system());
-        seed.learner().tell(new LearnerCommand.Pause(control.getRef()));
-        control.expectMessageClass(ControlReply.Accepted.class, Duration.ofSeconds(30));
         String seedAddress = ClusterNode.hostPort(seed.system());
 
         // A worker node that lives, and one that holds its second batch until it is killed.
@@ -165,8 +172,7 @@ class ClusterTest {
             assertEquals(3, status.expectMessageClass(LearnerStatus.class).workers(), "workers in the pool");
             return null;
         });
-        seed.learner().tell(new LearnerCommand.Resume(control.getRef()));
-        control.expectMessageClass(ControlReply.Accepted.class, Duration.ofSeconds(30));
+        allIn.countDown();
 
         assertTrue(holding.await(120, TimeUnit.SECONDS), "the doomed node never got a second batch");
         int appliedAtKill = updates.size();
