@@ -57,11 +57,21 @@ record TrainingData(Splits splits, Normalisation pixelSpace, Path source) {
                             + " --data-dir (DIR/mnist)");
                 }
                 Path mnistDir = dataDir.resolve(MnistData.MNIST_SUBDIR);
-                if (!MnistFiles.problems(mnistDir).isEmpty()) {
+                // The checksums on another core while this one parses (about 0.1 s of a run's start); what was
+                // parsed is used only if the files prove to be the right ones.
+                var check = java.util.concurrent.CompletableFuture.supplyAsync(() -> MnistFiles.problems(mnistDir));
+                Splits splits;
+                try {
+                    splits = MnistData.load(mnistDir);
+                } catch (Exception e) {
+                    splits = null; // missing or damaged: the check says which, and the fetch below repairs it
+                }
+                if (!check.join().isEmpty()) {
                     System.out.println("MNIST not found in " + mnistDir + "; fetching it first.");
                     MnistFetcher.fetch(mnistDir, System.out);
+                    splits = null;
                 }
-                return new TrainingData(MnistData.load(mnistDir), null, mnistDir);
+                return new TrainingData(splits != null ? splits : MnistData.load(mnistDir), null, mnistDir);
             }
             case "patches" -> {
                 Path file = data != null ? data : dataDir.resolve(FetchCommand.DEMO_PATCHES);

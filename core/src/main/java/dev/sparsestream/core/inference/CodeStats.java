@@ -32,19 +32,22 @@ public record CodeStats(double minStd, double meanStd, int deadComponents, doubl
         int n = z.rows();
         int l = z.cols();
         FloatBuffer d = z.data();
+        float[] row = new float[l];
         double[] mean = new double[l];
-        for (int i = 0, o = 0; i < n; i++) {
-            for (int j = 0; j < l; j++, o++) {
-                mean[j] += d.get(o);
+        for (int i = 0; i < n; i++) {
+            d.get(i * l, row, 0, l);
+            for (int j = 0; j < l; j++) {
+                mean[j] += row[j];
             }
         }
         for (int j = 0; j < l; j++) {
             mean[j] /= n;
         }
         double[] ss = new double[l];
-        for (int i = 0, o = 0; i < n; i++) {
-            for (int j = 0; j < l; j++, o++) {
-                double c = d.get(o) - mean[j];
+        for (int i = 0; i < n; i++) {
+            d.get(i * l, row, 0, l);
+            for (int j = 0; j < l; j++) {
+                double c = row[j] - mean[j];
                 ss[j] += c * c;
             }
         }

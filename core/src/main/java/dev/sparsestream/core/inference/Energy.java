@@ -41,18 +41,15 @@ public record Energy(double reconstruction, double sparsity, double hinge, doubl
         int l = z.cols();
         int d = y.cols();
         Matrix.requireShape(recon, n, d, "reconstruction");
-        FloatBuffer rd = recon.data();
-        FloatBuffer yd = y.data();
-        double rec = 0;
-        for (int o = 0, size = n * d; o < size; o++) {
-            double r = yd.get(o) - rd.get(o);
-            rec += r * r;
-        }
-        rec /= d;
+        double rec = Matrix.squaredDistance(recon, y) / d;
         FloatBuffer zd = z.data();
+        float[] row = new float[l]; // once per batch, not per FISTA step
         double l1 = 0;
-        for (int o = 0, size = n * l; o < size; o++) {
-            l1 += Math.abs(zd.get(o));
+        for (int i = 0; i < n; i++) {
+            zd.get(i * l, row, 0, l);
+            for (int j = 0; j < l; j++) {
+                l1 += Math.abs(row[j]);
+            }
         }
         double hinge = 0;
         if (p.beta() > 0) {
@@ -64,12 +61,7 @@ public record Energy(double reconstruction, double sparsity, double hinge, doubl
         }
         double enc = 0;
         if (zE != null && p.gamma() > 0) {
-            FloatBuffer ed = zE.data();
-            for (int o = 0, size = n * l; o < size; o++) {
-                double c = zd.get(o) - ed.get(o);
-                enc += c * c;
-            }
-            enc /= l;
+            enc = Matrix.squaredDistance(z, zE) / l;
         }
         return new Energy(rec, p.lambda() * l1, p.beta() * hinge, p.gamma() * enc);
     }

@@ -35,21 +35,22 @@ public final class Psnr {
         }
         FloatBuffer rd = recon.data();
         FloatBuffer td = target.data();
+        float[] r = new float[d]; // once per batch
+        float[] t = new float[d];
         // pixel difference = scale * (normalised difference): the offset cancels.
         double s2 = norm.std() * norm.std();
         double total = 0;
-        for (int i = 0, o = 0; i < n; i++) {
-            double se = 0;
+        for (int i = 0, o = 0; i < n; i++, o += d) {
+            rd.get(o, r, 0, d);
+            td.get(o, t, 0, d);
+            double se;
             if (scaleOrNull == null) {
-                for (int p = 0; p < d; p++, o++) {
-                    double r = rd.get(o) - td.get(o);
-                    se += r * r;
-                }
-                se *= s2;
+                se = Matrix.squaredDistance(r, t, d) * s2;
             } else {
-                for (int p = 0; p < d; p++, o++) {
-                    double r = (double) scaleOrNull[o] * (rd.get(o) - td.get(o));
-                    se += r * r;
+                se = 0;
+                for (int p = 0; p < d; p++) {
+                    double e = (double) scaleOrNull[o + p] * (r[p] - t[p]);
+                    se += e * e;
                 }
             }
             double mse = se / d;

@@ -167,6 +167,48 @@ public final class Matrix {
         return a.device;
     }
 
+    /**
+     * sum_ij (a_ij - b_ij)^2 in double for two matrices of one shape: each difference in float, as a float loop
+     * would form it, squared and summed in double (by rows through heap copies, which HotSpot vectorises).
+     */
+    public static double squaredDistance(Matrix a, Matrix b) {
+        requireShape(b, a.rows, a.cols, "squaredDistance");
+        int d = a.cols;
+        float[] ra = new float[d]; // once per call (a batch's metrics), not per FISTA step
+        float[] rb = new float[d];
+        double total = 0;
+        for (int i = 0; i < a.rows; i++) {
+            a.data.get(i * d, ra, 0, d);
+            b.data.get(i * d, rb, 0, d);
+            total += squaredDistance(ra, rb, d);
+        }
+        return total;
+    }
+
+    /** sum_p (a_p - b_p)^2 over the first len entries: float differences, double sums in four chains. */
+    public static double squaredDistance(float[] a, float[] b, int len) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int p = 0;
+        for (; p + 3 < len; p += 4) {
+            double r0 = a[p] - b[p];
+            double r1 = a[p + 1] - b[p + 1];
+            double r2 = a[p + 2] - b[p + 2];
+            double r3 = a[p + 3] - b[p + 3];
+            s0 += r0 * r0;
+            s1 += r1 * r1;
+            s2 += r2 * r2;
+            s3 += r3 * r3;
+        }
+        for (; p < len; p++) {
+            double r = a[p] - b[p];
+            s0 += r * r;
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
     /** Swaps rows i and j in place. */
     public void swapRows(int i, int j) {
         if (i == j) {

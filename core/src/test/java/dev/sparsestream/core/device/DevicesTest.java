@@ -51,6 +51,39 @@ class DevicesTest {
         assertEquals(java.util.List.of(1f, 4f, 3f, 8f, 9f, 9f), boxed(c.toArray()));
     }
 
+    @Test
+    void productsOnAFewRowsWithALargeOperandAgreeWithAProductInDouble() {
+        // B of 400 x 512 is large enough that 1 to 4 rows go through matrix-vector products, 5 through one sgemm.
+        int k = 400;
+        int n = 512;
+        java.util.Random rng = new java.util.Random(3);
+        Matrix a = Matrix.uniform(6, k, 1, rng);
+        Matrix b = Matrix.uniform(k, n, 1, rng);   // op(B) = B
+        Matrix bt = Matrix.uniform(n, k, 1, rng);  // op(B) = B^T
+        for (boolean transB : new boolean[] {false, true}) {
+            Matrix op = transB ? bt : b;
+            for (int rows = 1; rows <= 5; rows++) {
+                Matrix c = Matrix.uniform(6, n, 1, rng);
+                float[] before = c.toArray();
+                Matrix.gemmRows(a, op, transB, c, 0.5f, -2f, rows);
+                for (int i = 0; i < 6; i++) {
+                    for (int j = 0; j < n; j++) {
+                        if (i >= rows) {
+                            assertEquals(before[i * n + j], c.get(i, j), "row " + i + " beyond the rows is left alone");
+                            continue;
+                        }
+                        double dot = 0;
+                        for (int q = 0; q < k; q++) {
+                            dot += (double) a.get(i, q) * (transB ? op.get(j, q) : op.get(q, j));
+                        }
+                        double expected = 0.5 * dot - 2 * before[i * n + j];
+                        assertEquals(expected, c.get(i, j), 1e-4, "C[" + i + "][" + j + "], " + rows + " rows, transB " + transB);
+                    }
+                }
+            }
+        }
+    }
+
     private static java.util.List<Float> boxed(float[] v) {
         java.util.List<Float> out = new java.util.ArrayList<>();
         for (float f : v) {
