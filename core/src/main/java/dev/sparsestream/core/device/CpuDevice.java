@@ -22,6 +22,16 @@ public final class CpuDevice implements Device {
      * (measured with {@code bench --active}: above 4 rows, or for a B that fits the cache, one sgemm costs less).
      */
     static final int GEMV_ROWS = 4;
+    /**
+     * Products of fewer multiply-adds than SMALL_PRODUCT (rows x cols x inner) whose second operand has fewer
+     * elements than SMALL_OPERAND run on one BLAS thread. Measured: VDL's products (at most 250 x 784 x 128,
+     * operands of 100K elements) are faster so, its whole one-epoch run 4.4-4.5 s against 5.0-5.3 s; a few rows
+     * against VDL-NL's W2 (800K elements) are not (32 rows: 1,481 us against 968 us on two threads), nor are its
+     * full products. OpenBLAS splits a product's rows and columns among its threads, never the inner sum, so the
+     * results do not depend on the thread count.
+     */
+    static final long SMALL_PRODUCT = 1L << 25;
+    static final long SMALL_OPERAND = 1L << 18;
     static final long GEMV_MIN_OPERAND = 1 << 17;
 
     private static final ThreadLocal<RowCursor[]> CURSORS = ThreadLocal.withInitial(() -> new RowCursor[] {new RowCursor(), new RowCursor()});
@@ -32,7 +42,11 @@ public final class CpuDevice implements Device {
     private static final ThreadLocal<float[][]> ADAM_CHUNKS =
             ThreadLocal.withInitial(() -> new float[][] {new float[CHUNK], new float[CHUNK], new float[CHUNK], new float[CHUNK]});
 
+    private static final ThreadLocal<float[]> RELU_SUM = ThreadLocal.withInitial(() -> new float[0]);
+
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
+
+    private volatile int threads = openblas_full.openblas_get_num_threads();
 
     private CpuDevice() {
     }
@@ -61,10 +75,18 @@ public final class CpuDevice implements Device {
             rowByRow(a, b, transB, c, alpha, beta, rows, k);
             return;
         }
+        // Set per call (the thread count is process-wide).
+        boolean small = threads > 1 && (long) rows * c.cols() * k < SMALL_PRODUCT && (long) k * c.cols() < SMALL_OPERAND;
+        if (small) {
+            openblas_full.openblas_set_num_threads(1);
+        }
         openblas_full.cblas_sgemm(openblas_full.CblasRowMajor,
                 transA ? openblas_full.CblasTrans : openblas_full.CblasNoTrans,
                 transB ? openblas_full.CblasTrans : openblas_full.CblasNoTrans,
                 rows, c.cols(), k, alpha, a.pointer(), a.cols(), b.pointer(), b.cols(), beta, c.pointer(), c.cols());
+        if (small) {
+            openblas_full.openblas_set_num_threads(threads);
+        }
     }
 
     /**
@@ -111,7 +133,7 @@ public final class CpuDevice implements Device {
 
     @Override
     public int threads() {
-        return openblas_full.openblas_get_num_threads();
+        return threads;
     }
 
     @Override
@@ -120,6 +142,7 @@ public final class CpuDevice implements Device {
             throw new IllegalArgumentException("BLAS threads must be >= 1, got " + threads);
         }
         openblas_full.openblas_set_num_threads(threads);
+        this.threads = threads;
     }
 
     /** Two heap rows of at least len floats, this thread's own (grown once, then reused: no allocation per call). */
@@ -196,6 +219,116 @@ public final class CpuDevice implements Device {
                 gg[k] *= Math.min(1f, (hh[k] * 0x1p100f) * 0x1p100f);
             }
             gd.put(i * m, gg, 0, m);
+        }
+    }
+
+    @Override
+    public void addBiasRelu(Matrix x, Matrix b, Matrix out, int rows) {
+        int m = x.cols();
+        Matrix.requireShape(b, 1, m, "bias");
+        requireRows(out, x, rows, "addBiasRelu");
+        float[][] s = rows(m);
+        float[] v = s[0];
+        float[] bias = s[1];
+        b.data().get(0, bias, 0, m);
+        FloatBuffer xd = x.data();
+        FloatBuffer od = out.data();
+        for (int i = 0; i < rows; i++) {
+            xd.get(i * m, v, 0, m);
+            for (int k = 0; k < m; k++) {
+                v[k] += bias[k];
+            }
+            xd.put(i * m, v, 0, m);
+            for (int k = 0; k < m; k++) {
+                v[k] = Math.max(0f, v[k]);
+            }
+            od.put(i * m, v, 0, m);
+        }
+    }
+
+    @Override
+    public void addRelu(Matrix x, Matrix a, int rows) {
+        int m = x.cols();
+        requireRows(a, x, rows, "addRelu");
+        float[][] s = rows(m);
+        float[] v = s[0];
+        float[] w = s[1];
+        FloatBuffer xd = x.data();
+        FloatBuffer ad = a.data();
+        for (int i = 0; i < rows; i++) {
+            xd.get(i * m, v, 0, m);
+            ad.get(i * m, w, 0, m);
+            for (int k = 0; k < m; k++) {
+                v[k] = Math.max(0f, v[k] + w[k]);
+            }
+            xd.put(i * m, v, 0, m);
+        }
+    }
+
+    @Override
+    public double difference(Matrix out, Matrix a, Matrix b, float scale, int rows) {
+        int m = a.cols();
+        requireRows(b, a, rows, "difference");
+        requireRows(out, a, rows, "difference");
+        float[][] s = rows(m);
+        float[] v = s[0];
+        float[] w = s[1];
+        FloatBuffer ad = a.data();
+        FloatBuffer bd = b.data();
+        FloatBuffer od = out.data();
+        double total = 0;
+        for (int i = 0; i < rows; i++) {
+            ad.get(i * m, v, 0, m);
+            bd.get(i * m, w, 0, m);
+            total += Matrix.squaredDistance(v, w, m);
+            for (int k = 0; k < m; k++) {
+                v[k] = scale * (v[k] - w[k]);
+            }
+            od.put(i * m, v, 0, m);
+        }
+        return total;
+    }
+
+    @Override
+    public void reluBackward(Matrix dOut, Matrix h, Matrix dIn, Matrix sum, boolean accumulate, int rows) {
+        int m = dOut.cols();
+        requireRows(h, dOut, rows, "reluBackward");
+        requireRows(dIn, dOut, rows, "reluBackward");
+        requireRows(sum, dOut, rows, "reluBackward");
+        float[][] s = rows(m);
+        float[] g = s[0];
+        float[] hh = s[1];
+        float[] acc = RELU_SUM.get();
+        if (acc.length < m) {
+            acc = new float[m];
+            RELU_SUM.set(acc);
+        }
+        FloatBuffer gd = dOut.data();
+        FloatBuffer hd = h.data();
+        FloatBuffer id = dIn.data();
+        FloatBuffer sd = sum.data();
+        for (int i = 0; i < rows; i++) {
+            gd.get(i * m, g, 0, m);
+            hd.get(i * m, hh, 0, m);
+            for (int k = 0; k < m; k++) {
+                g[k] = hh[k] > 0f ? g[k] : 0f;
+            }
+            id.put(i * m, g, 0, m);
+            if (accumulate) {
+                sd.get(i * m, acc, 0, m);
+                for (int k = 0; k < m; k++) {
+                    acc[k] += g[k];
+                }
+                sd.put(i * m, acc, 0, m);
+            } else {
+                sd.put(i * m, g, 0, m);
+            }
+        }
+    }
+
+    private static void requireRows(Matrix m, Matrix like, int rows, String what) {
+        if (m.cols() != like.cols() || m.rows() < rows || like.rows() < rows) {
+            throw new IllegalArgumentException(what + ": " + m + " against " + like + " on " + rows + " rows");
         }
     }
 

@@ -4,9 +4,10 @@ import dev.sparsestream.core.inference.Fista;
 import dev.sparsestream.core.tensor.Matrix;
 
 /**
- * Where the numerics run: every matrix product, FISTA's state, the non-linear decoder's fused elementwise steps
- * and the optimiser go through these methods, on matrices that live on this device
- * ({@link Matrix#device()}); the encoder's and the linear decoder's per-batch loops still read host buffers.
+ * Where the numerics run: every matrix product, FISTA's state, the encoder's and the decoders' fused elementwise
+ * steps and the optimiser go through these methods, on matrices that live on this device
+ * ({@link Matrix#device()}). What still reads host memory: a batch's metrics (energy, PSNR, code statistics),
+ * the copies into and out of messages and snapshots, and {@link Matrix}'s own copy, fill and row swap.
  * The CPU device ({@link CpuDevice}: OpenBLAS products, fused Java loops) is the only one in this build; a GPU device implements the same methods on its own memory, and the code above
  * (models, training steps, actors, command line) reaches it through {@link Devices#open} alone.
  *
@@ -61,6 +62,24 @@ public interface Device {
 
     /** g[0:rows] *= 1[h > 0] (the ReLU's derivative at its output h). */
     void reluMask(Matrix g, Matrix h, int rows);
+
+    /** x[0:rows] += b, b (1, cols) broadcast over rows, then out[0:rows] = relu(x[0:rows]) (x keeps the sum). */
+    void addBiasRelu(Matrix x, Matrix b, Matrix out, int rows);
+
+    /** x[0:rows] = relu(x[0:rows] + a[0:rows]), a of x's shape. */
+    void addRelu(Matrix x, Matrix a, int rows);
+
+    /**
+     * out[0:rows] = scale (a - b)[0:rows], each difference formed in float; returns sum (a - b)^2 over those rows,
+     * in double. out may be a.
+     */
+    double difference(Matrix out, Matrix a, Matrix b, float scale, int rows);
+
+    /**
+     * The ReLU's backward pass at its output h: dIn[0:rows] = dOut * 1[h > 0], also added to sum (or stored in
+     * it when not {@code accumulate}): LISTA's shared pre-activation receives every iteration's gradient.
+     */
+    void reluBackward(Matrix dOut, Matrix h, Matrix dIn, Matrix sum, boolean accumulate, int rows);
 
     /** out (1, cols) = the column sums of x (rows, cols) (a bias's gradient). */
     void columnSums(Matrix x, Matrix out);

@@ -1,5 +1,6 @@
 package dev.sparsestream.core.model;
 
+import dev.sparsestream.core.device.Device;
 import dev.sparsestream.core.tensor.Matrix;
 import java.util.List;
 import java.util.Random;
@@ -89,10 +90,12 @@ public final class ListaEncoder {
         private final Matrix gradU;    // (l, d)
         private final Matrix gradS;    // (l, l)
         private final Matrix gradB;    // (1, l)
+        private final Device device;
 
         private Workspace(int n) {
             int l = codeDim();
             this.n = n;
+            device = u.device();
             ub = u.device().zeros(n, l);
             z = new Matrix[iterations + 1];
             for (int t = 0; t <= iterations; t++) {
@@ -114,25 +117,13 @@ public final class ListaEncoder {
         public Matrix forward(Matrix y) {
             Matrix.requireShape(y, n, dataDim(), "encoder input");
             int l = codeDim();
-            // ub = y U^T + b                                        (n, l)
+            // ub = y U^T + b;  z_0 = relu(ub)                       (n, l)
             Matrix.gemm(y, false, u, true, ub, 1f, 0f);
-            var ubd = ub.data();
-            var bd = b.data();
-            var z0 = z[0].data();
-            for (int i = 0, o = 0; i < n; i++) {
-                for (int k = 0; k < l; k++, o++) {
-                    float v = ubd.get(o) + bd.get(k);
-                    ubd.put(o, v);
-                    z0.put(o, Math.max(0f, v));
-                }
-            }
+            device.addBiasRelu(ub, b, z[0], n);
             for (int t = 1; t <= iterations; t++) {
                 // z_t = relu(ub + z_{t-1} S^T)
                 Matrix.gemm(z[t - 1], false, s, true, z[t], 1f, 0f);
-                var zt = z[t].data();
-                for (int o = 0, size = n * l; o < size; o++) {
-                    zt.put(o, Math.max(0f, zt.get(o) + ubd.get(o)));
-                }
+                device.addRelu(z[t], ub, n);
             }
             return z[iterations];
         }
@@ -148,57 +139,29 @@ public final class ListaEncoder {
         public double backwardMse(Matrix y, Matrix target) {
             int l = codeDim();
             Matrix.requireShape(target, n, l, "encoder target");
-            var out = z[iterations].data();
-            var tg = target.data();
-            var dzd = dz.data();
-            double loss = 0;
-            float scale = 2f / ((float) n * l);
-            for (int o = 0, size = n * l; o < size; o++) {
-                float r = out.get(o) - tg.get(o);
-                loss += (double) r * r;
-                dzd.put(o, scale * r);
-            }
+            // loss = mean (z_L - target)^2;  dL/dz_L = (2 / (n l)) (z_L - target)
+            double loss = device.difference(dz, z[iterations], target, 2f / ((float) n * l), n);
             backward(y, dz);
             return loss / ((double) n * l);
         }
 
         /** Backpropagates dL/dz_L (n, l) through the last forward pass into the gradient buffers. */
         public void backward(Matrix y, Matrix dOut) {
-            int l = codeDim();
-            int size = n * l;
-            gradS.fill(0f);
-            dub.fill(0f);
-            var dubd = dub.data();
-            var dad = da.data();
             if (dOut != dz) {
                 dz.copyFrom(dOut);
             }
-            var dzd = dz.data();
             for (int t = iterations; t >= 0; t--) {
-                // da = dz_t * 1[z_t > 0]   (relu'; z_t > 0 exactly where its pre-activation is)
-                var zt = z[t].data();
-                for (int o = 0; o < size; o++) {
-                    float g = zt.get(o) > 0f ? dzd.get(o) : 0f;
-                    dad.put(o, g);
-                    dubd.put(o, dubd.get(o) + g);
-                }
+                // da = dz_t * 1[z_t > 0] (relu'; z_t > 0 exactly where its pre-activation is); dub += da
+                device.reluBackward(dz, z[t], da, dub, t < iterations, n);
                 if (t > 0) {
                     // a_t = ub + z_{t-1} S^T  =>  dS += da^T z_{t-1};  dz_{t-1} = da S
-                    Matrix.gemm(da, true, z[t - 1], false, gradS, 1f, 1f);
+                    Matrix.gemm(da, true, z[t - 1], false, gradS, 1f, t < iterations ? 1f : 0f);
                     Matrix.gemm(da, false, s, false, dz, 1f, 0f);
                 }
             }
             // ub = y U^T + b  =>  dU = dub^T y;  db = sum_i dub_i
             Matrix.gemm(dub, true, y, false, gradU, 1f, 0f);
-            var gb = gradB.data();
-            for (int k = 0; k < l; k++) {
-                gb.put(k, 0f);
-            }
-            for (int i = 0, o = 0; i < n; i++) {
-                for (int k = 0; k < l; k++, o++) {
-                    gb.put(k, gb.get(k) + dubd.get(o));
-                }
-            }
+            device.columnSums(dub, gradB);
         }
 
         public List<Matrix> gradients() {
