@@ -157,20 +157,8 @@ public final class CpuDevice implements Device {
 
     @Override
     public void biasRelu(Matrix x, Matrix b, int rows) {
-        int m = x.cols();
-        Matrix.requireShape(b, 1, m, "bias");
-        float[][] s = rows(m);
-        float[] h = s[0];
-        float[] bias = s[1];
-        FloatBuffer xd = x.data();
-        b.data().get(0, bias, 0, m);
-        for (int i = 0; i < rows; i++) {
-            xd.get(i * m, h, 0, m);
-            for (int k = 0; k < m; k++) {
-                h[k] = Math.max(0f, h[k] + bias[k]);
-            }
-            xd.put(i * m, h, 0, m);
-        }
+        Matrix.requireShape(b, 1, x.cols(), "bias");
+        reluOfSum(x, b, true, rows);
     }
 
     @Override
@@ -248,16 +236,26 @@ public final class CpuDevice implements Device {
 
     @Override
     public void addRelu(Matrix x, Matrix a, int rows) {
-        int m = x.cols();
         requireRows(a, x, rows, "addRelu");
+        reluOfSum(x, a, false, rows);
+    }
+
+    /** x[0:rows] = relu(x + a), a's row i added to x's row i, or its one row to every row when broadcast. */
+    private static void reluOfSum(Matrix x, Matrix a, boolean broadcast, int rows) {
+        int m = x.cols();
         float[][] s = rows(m);
         float[] v = s[0];
         float[] w = s[1];
         FloatBuffer xd = x.data();
         FloatBuffer ad = a.data();
+        if (broadcast) {
+            ad.get(0, w, 0, m);
+        }
         for (int i = 0; i < rows; i++) {
             xd.get(i * m, v, 0, m);
-            ad.get(i * m, w, 0, m);
+            if (!broadcast) {
+                ad.get(i * m, w, 0, m);
+            }
             for (int k = 0; k < m; k++) {
                 v[k] = Math.max(0f, v[k] + w[k]);
             }
