@@ -42,9 +42,7 @@ public final class CpuDevice implements Device {
     private static final ThreadLocal<float[][]> ADAM_CHUNKS =
             ThreadLocal.withInitial(() -> new float[][] {new float[CHUNK], new float[CHUNK], new float[CHUNK], new float[CHUNK]});
 
-    private static final ThreadLocal<float[]> RELU_SUM = ThreadLocal.withInitial(() -> new float[0]);
-
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[0]});
 
     private volatile int threads = openblas_full.openblas_get_num_threads();
 
@@ -145,12 +143,13 @@ public final class CpuDevice implements Device {
         this.threads = threads;
     }
 
-    /** Two heap rows of at least len floats, this thread's own (grown once, then reused: no allocation per call). */
+    /** Three heap rows of at least len floats, this thread's own (grown once, then reused: no allocation per call). */
     private static float[][] rows(int len) {
         float[][] s = SCRATCH.get();
         if (s[0].length < len) {
             s[0] = new float[len];
             s[1] = new float[len];
+            s[2] = new float[len];
         }
         return s;
     }
@@ -159,35 +158,6 @@ public final class CpuDevice implements Device {
     public void biasRelu(Matrix x, Matrix b, int rows) {
         Matrix.requireShape(b, 1, x.cols(), "bias");
         reluOfSum(x, b, true, rows);
-    }
-
-    @Override
-    public double residual(Matrix r, Matrix y, float scale, int rows, boolean sum) {
-        int d = r.cols();
-        if (y.cols() != d || y.rows() < rows || r.rows() < rows) {
-            throw new IllegalArgumentException("residual: " + r + " against " + y + " on " + rows + " rows");
-        }
-        float[][] s = rows(d);
-        float[] rr = s[0];
-        float[] t = s[1];
-        FloatBuffer rd = r.data();
-        FloatBuffer yd = y.data();
-        double total = 0;
-        for (int i = 0; i < rows; i++) {
-            rd.get(i * d, rr, 0, d);
-            yd.get(i * d, t, 0, d);
-            for (int p = 0; p < d; p++) {
-                rr[p] -= t[p];
-            }
-            if (sum) {
-                total += sumOfSquares(rr, d);
-            }
-            for (int p = 0; p < d; p++) {
-                rr[p] *= scale;
-            }
-            rd.put(i * d, rr, 0, d);
-        }
-        return total;
     }
 
     @Override
@@ -264,7 +234,7 @@ public final class CpuDevice implements Device {
     }
 
     @Override
-    public double difference(Matrix out, Matrix a, Matrix b, float scale, int rows) {
+    public double difference(Matrix out, Matrix a, Matrix b, float scale, int rows, boolean sum) {
         int m = a.cols();
         requireRows(b, a, rows, "difference");
         requireRows(out, a, rows, "difference");
@@ -278,7 +248,9 @@ public final class CpuDevice implements Device {
         for (int i = 0; i < rows; i++) {
             ad.get(i * m, v, 0, m);
             bd.get(i * m, w, 0, m);
-            total += Matrix.squaredDistance(v, w, m);
+            if (sum) {
+                total += Matrix.squaredDistance(v, w, m);
+            }
             for (int k = 0; k < m; k++) {
                 v[k] = scale * (v[k] - w[k]);
             }
@@ -296,11 +268,7 @@ public final class CpuDevice implements Device {
         float[][] s = rows(m);
         float[] g = s[0];
         float[] hh = s[1];
-        float[] acc = RELU_SUM.get();
-        if (acc.length < m) {
-            acc = new float[m];
-            RELU_SUM.set(acc);
-        }
+        float[] acc = s[2];
         FloatBuffer gd = dOut.data();
         FloatBuffer hd = h.data();
         FloatBuffer id = dIn.data();
@@ -442,25 +410,5 @@ public final class CpuDevice implements Device {
     @Override
     public Fista fista(int n, int l) {
         return new CpuFista(n, l);
-    }
-
-    /** sum_p r_p^2 in double, from float partial sums (eight chains, so the loop is not latency bound). */
-    public static double sumOfSquares(float[] r, int len) {
-        float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-        int p = 0;
-        for (; p + 7 < len; p += 8) {
-            a0 += r[p] * r[p];
-            a1 += r[p + 1] * r[p + 1];
-            a2 += r[p + 2] * r[p + 2];
-            a3 += r[p + 3] * r[p + 3];
-            a4 += r[p + 4] * r[p + 4];
-            a5 += r[p + 5] * r[p + 5];
-            a6 += r[p + 6] * r[p + 6];
-            a7 += r[p + 7] * r[p + 7];
-        }
-        for (; p < len; p++) {
-            a0 += r[p] * r[p];
-        }
-        return ((double) a0 + a1 + a2 + a3) + ((double) a4 + a5 + a6 + a7);
     }
 }

@@ -55,11 +55,6 @@ public interface Device {
     /** x[0:rows] = relu(x[0:rows] + b), b (1, cols) broadcast over rows. */
     void biasRelu(Matrix x, Matrix b, int rows);
 
-    /**
-     * r[0:rows] = scale (r - y)[0:rows]; returns sum (r - y)^2 over those rows when {@code sum}, else 0.
-     */
-    double residual(Matrix r, Matrix y, float scale, int rows, boolean sum);
-
     /** g[0:rows] *= 1[h > 0] (the ReLU's derivative at its output h). */
     void reluMask(Matrix g, Matrix h, int rows);
 
@@ -71,9 +66,9 @@ public interface Device {
 
     /**
      * out[0:rows] = scale (a - b)[0:rows], each difference formed in float; returns sum (a - b)^2 over those rows,
-     * in double. out may be a.
+     * in double, when {@code sum}, else 0. out may be a (a residual formed in place).
      */
-    double difference(Matrix out, Matrix a, Matrix b, float scale, int rows);
+    double difference(Matrix out, Matrix a, Matrix b, float scale, int rows, boolean sum);
 
     /**
      * The ReLU's backward pass at its output h: dIn[0:rows] = dOut * 1[h > 0], also added to sum (or stored in

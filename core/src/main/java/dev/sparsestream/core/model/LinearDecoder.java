@@ -111,7 +111,7 @@ public final class LinearDecoder implements Decoder {
         public double backwardMse(Matrix z, Matrix y) {
             // loss = mean_i mean_p r^2, r = D(z) - y;  dL/dW = (2/(n d)) r^T z   (d, l)
             // Reuses recon as r to avoid another (n, d) buffer; decode() must be called again after.
-            double loss = w.device().residual(recon, y, 1f, n, true);
+            double loss = w.device().difference(recon, recon, y, 1f, n, true);
             Matrix.gemm(recon, true, z, false, gradW, 2f / ((float) n * dataDim()), 0f);
             return loss / ((double) n * dataDim());
         }

@@ -140,7 +140,7 @@ public final class ListaEncoder {
             int l = codeDim();
             Matrix.requireShape(target, n, l, "encoder target");
             // loss = mean (z_L - target)^2;  dL/dz_L = (2 / (n l)) (z_L - target)
-            double loss = device.difference(dz, z[iterations], target, 2f / ((float) n * l), n);
+            double loss = device.difference(dz, z[iterations], target, 2f / ((float) n * l), n, true);
             backward(y, dz);
             return loss / ((double) n * l);
         }

@@ -149,14 +149,14 @@ public final class MlpDecoder implements Decoder {
         public void reconstructionGradient(Matrix x, Matrix grad, int rows) {
             // Four large products: forward two, backward two (no parameter gradients needed here).
             decode(x, rows);
-            device.residual(recon, target, 2f / dataDim(), rows, false); // recon := dL/drecon
+            device.difference(recon, recon, target, 2f / dataDim(), rows, false); // recon := dL/drecon
             backToHidden(rows);
             Matrix.gemmRows(dHidden, w1, false, grad, 1f, 0f, rows); // (rows, l) = dHidden W1
         }
 
         @Override
         public double backwardMse(Matrix z, Matrix y) {
-            double loss = device.residual(recon, y, 2f / ((float) n * dataDim()), n, true);
+            double loss = device.difference(recon, recon, y, 2f / ((float) n * dataDim()), n, true);
             Matrix.gemm(recon, true, hidden, false, gradW2, 1f, 0f);    // (d, m) = dR^T hidden
             backToHidden(n);
             Matrix.gemm(dHidden, true, z, false, gradW1, 1f, 0f);       // (m, l) = dH^T z
