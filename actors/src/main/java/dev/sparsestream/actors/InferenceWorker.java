@@ -115,7 +115,8 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
         y.data().put(0, b.data());
         Matrix z = inference.solve(y, m.params());     // (n, l)
         m.replyTo().tell(new LearnerCommand.CodesComputed(b.seq(), version, z.rows(), z.cols(), z.toArray(),
-                inference.meanSteps(), inference.iterations(), getContext().getSelf()));
+                m.returnEncoderPass() ? inference.encoderPass() : null, inference.meanSteps(), inference.iterations(),
+                getContext().getSelf()));
         return this;
     }
 

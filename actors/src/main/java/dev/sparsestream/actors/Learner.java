@@ -346,7 +346,9 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
             } else if (held != version) {
                 worker.tell(new WorkerCommand.UpdateWeights(currentWeights()));
             }
-            worker.tell(new WorkerCommand.InferBatch(b, params, version, getContext().getSelf()));
+            // Applied next, so with this very version: the worker's encoder pass can serve the update too.
+            boolean next = b.seq() == nextApply && inFlight.size() == 1 && done.isEmpty();
+            worker.tell(new WorkerCommand.InferBatch(b, params, version, next, getContext().getSelf()));
         }
     }
 
@@ -394,7 +396,8 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
             y.data().put(0, b.data());
             z.data().put(0, c.codes());
             usage.add(z, c.rows());
-            BatchMetrics metrics = step.learn(y, b.pixelScale(), z, c.meanSteps(), c.iterations(), f.params());
+            float[] pass = staleness == 0 ? c.encoderPass() : null; // made with other weights: of no use
+            BatchMetrics metrics = step.learn(y, b.pixelScale(), z, pass, c.meanSteps(), c.iterations(), f.params());
             if (!metrics.energy().isFinite()) {
                 return fail("the energy became " + metrics.energy().total() + " at epoch " + b.epoch() + ", batch "
                         + b.index() + "; stopping (try a smaller learning rate or step size eta); the last snapshot "

@@ -23,13 +23,13 @@ import dev.sparsestream.actors.cluster.ClusterNode;
 public final class StreamingTrainer implements AutoCloseable {
     private static final Duration INTERRUPT_GRACE = Duration.ofMinutes(2);
 
-    private final ActorSystem<Void> system;
+    private final ActorSystem<?> system;
     private final ActorRef<LearnerCommand> learner;
     private final CompletableFuture<RunOutcome> outcome;
     private final Device device;
     private final int originalThreads; // the device's threads before the run shared them out
 
-    private StreamingTrainer(ActorSystem<Void> system, ActorRef<LearnerCommand> learner,
+    private StreamingTrainer(ActorSystem<?> system, ActorRef<LearnerCommand> learner,
                              CompletableFuture<RunOutcome> outcome, Device device, int originalThreads) {
         this.system = system;
         this.learner = learner;
@@ -48,32 +48,85 @@ public final class StreamingTrainer implements AutoCloseable {
      *                   seed; null for a single-node run
      */
     public static StreamingTrainer start(TrainingRun.Parts parts, Config nodeConfig) {
-        if (parts.settings().cluster() != (nodeConfig != null)) {
-            throw new IllegalArgumentException("a cluster run needs a node configuration, and only a cluster run takes one");
+        Launch launch = launch(nodeConfig);
+        try {
+            return launch.run(parts);
+        } catch (RuntimeException e) {
+            launch.close();
+            throw e;
         }
-        Device device = parts.settings().device();
-        int originalThreads = device.threads();
-        shareThreads(device, originalThreads, parts.settings());
-        CompletableFuture<ActorRef<LearnerCommand>> learnerRef = new CompletableFuture<>();
-        CompletableFuture<RunOutcome> outcome = new CompletableFuture<>();
+    }
+
+    /**
+     * Starts a run's actor system before its parts are ready (its start, about half a second, then overlaps the
+     * loading of the data); {@link Launch#run} starts the run in it.
+     *
+     * @param nodeConfig as for {@link #start(TrainingRun.Parts, Config)}
+     */
+    public static Launch launch(Config nodeConfig) {
         Config config = ConfigFactory.parseString(
                 "pekko.coordinated-shutdown.phases.before-service-unbind.timeout = "
                         + INTERRUPT_GRACE.toSeconds() + "s\n")
                 .withFallback(nodeConfig != null ? nodeConfig : ConfigFactory.load());
-        ActorSystem<Void> system = ActorSystem.create(TrainingRun.create(parts, learnerRef, outcome),
-                ClusterNode.SYSTEM_NAME, config);
-        if (nodeConfig != null) {
-            ClusterNode.joinSelf(system);
+        return new Launch(ActorSystem.create(TrainingRun.awaitingParts(), ClusterNode.SYSTEM_NAME, config),
+                nodeConfig != null);
+    }
+
+    /** An actor system waiting for its run; closing it before {@link #run} terminates the system. */
+    public static final class Launch implements AutoCloseable {
+        private final ActorSystem<TrainingRun.Start> system;
+        private final boolean cluster;
+        private boolean started;
+
+        private Launch(ActorSystem<TrainingRun.Start> system, boolean cluster) {
+            this.system = system;
+            this.cluster = cluster;
         }
-        ActorRef<LearnerCommand> learner = learnerRef.join();
-        CoordinatedShutdown.get(Adapter.toClassic(system)).addTask(
-                CoordinatedShutdown.PhaseBeforeServiceUnbind(), "stop-learner-with-snapshot", () -> {
-                    if (!outcome.isDone()) {
-                        learner.tell(new LearnerCommand.Stop("interrupted", system.ignoreRef()));
-                    }
-                    return outcome.thenApply(o -> Done.getInstance());
-                });
-        return new StreamingTrainer(system, learner, outcome, device, originalThreads);
+
+        /** Starts the run (once); the returned trainer owns the actor system from here on. */
+        public StreamingTrainer run(TrainingRun.Parts parts) {
+            if (started) {
+                throw new IllegalStateException("this actor system already runs a training run");
+            }
+            if (parts.settings().cluster() != cluster) {
+                throw new IllegalArgumentException("a cluster run needs a node configuration, and only a cluster run "
+                        + "takes one");
+            }
+            started = true;
+            Device device = parts.settings().device();
+            int originalThreads = device.threads();
+            shareThreads(device, originalThreads, parts.settings());
+            CompletableFuture<ActorRef<LearnerCommand>> learnerRef = new CompletableFuture<>();
+            CompletableFuture<RunOutcome> outcome = new CompletableFuture<>();
+            system.tell(new TrainingRun.Start(parts, learnerRef, outcome));
+            if (cluster) {
+                ClusterNode.joinSelf(system);
+            }
+            ActorRef<LearnerCommand> learner;
+            try {
+                learner = learnerRef.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                device.setThreads(originalThreads);
+                terminate(system);
+                throw e.getCause() instanceof RuntimeException r ? r : e;
+            }
+            CoordinatedShutdown.get(Adapter.toClassic(system)).addTask(
+                    CoordinatedShutdown.PhaseBeforeServiceUnbind(), "stop-learner-with-snapshot", () -> {
+                        if (!outcome.isDone()) {
+                            learner.tell(new LearnerCommand.Stop("interrupted", system.ignoreRef()));
+                        }
+                        return outcome.thenApply(o -> Done.getInstance());
+                    });
+            return new StreamingTrainer(system, learner, outcome, device, originalThreads);
+        }
+
+        @Override
+        public void close() {
+            if (!started) {
+                started = true;
+                terminate(system);
+            }
+        }
     }
 
     /**
@@ -85,7 +138,7 @@ public final class StreamingTrainer implements AutoCloseable {
         device.setThreads(Math.max(1, threads / s.busyLocalWorkers()));
     }
 
-    public ActorSystem<Void> system() {
+    public ActorSystem<?> system() {
         return system;
     }
 
@@ -106,6 +159,10 @@ public final class StreamingTrainer implements AutoCloseable {
     @Override
     public void close() {
         device.setThreads(originalThreads);
+        terminate(system);
+    }
+
+    private static void terminate(ActorSystem<?> system) {
         system.terminate();
         try {
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);

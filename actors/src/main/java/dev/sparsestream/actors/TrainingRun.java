@@ -18,6 +18,8 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ChildFailed;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.cluster.typed.ClusterSingleton;
@@ -57,55 +59,86 @@ public final class TrainingRun {
      */
     public static Behavior<Void> create(Parts parts, CompletableFuture<ActorRef<LearnerCommand>> learnerRef,
                                         CompletableFuture<RunOutcome> outcome) {
-        return Behaviors.setup(ctx -> {
-            RunSettings s = parts.settings();
-            var config = s.config();
-            SparseAutoencoder model = parts.model();
-            if (model.device() != s.device()) {
-                throw new IllegalArgumentException("the model is on " + model.device().name() + ", the run's device is "
-                        + s.device().name());
-            }
-            if (parts.resumeFrom() != null) {
-                model.importWeights(parts.resumeFrom().weights());
-            }
-            ActorRef<MonitorCommand> monitor = ctx.spawn(
-                    Monitor.create(config, parts.validation(), model.exportWeights(0), parts.listener(), s.device()), "monitor");
-            long startSeq = parts.resumeFrom() == null ? 0 : parts.resumeFrom().nextSeq();
-            Source<Batch, NotUsed> source = BatchSource.of(parts.train(), config.batchSize(), config.seed(),
-                    startSeq, config.epochs());
-            // A single-node run names its own pool, so that runs sharing an actor system (tests) keep apart.
-            ServiceKey<WorkerCommand> pool = s.cluster() ? InferenceWorker.CLUSTER_POOL
-                    : ServiceKey.create(WorkerCommand.class, InferenceWorker.CLUSTER_POOL.id() + "-" + UUID.randomUUID());
-            Behavior<LearnerCommand> learning = RunFailure.completesOutcome(Learner.create(s, model, source, monitor,
-                    parts.resumeFrom(), parts.onUpdate(), outcome, pool), outcome);
-            ActorRef<LearnerCommand> learner;
-            if (s.cluster()) {
-                learner = ClusterSingleton.get(ctx.getSystem()).init(SingletonActor.of(learning, LEARNER_NAME)
-                        .withSettings(ClusterSingletonSettings.create(ctx.getSystem()).withRole(SEED_ROLE))
-                        .withStopMessage(new LearnerCommand.Stop("the seed node is leaving the cluster",
-                                ctx.getSystem().ignoreRef())));
-            } else {
-                learner = ctx.spawn(learning, LEARNER_NAME);
-                ctx.watch(learner);
-            }
-            for (int i = 0; i < s.workers(); i++) {
-                ctx.spawn(supervisedWorker(pool, s.device(), parts.beforeInference()), "worker-" + i);
-            }
-            learnerRef.complete(learner);
-            return Behaviors.receive(Void.class)
-                    .onSignal(Terminated.class, t -> {
-                        if (!outcome.isDone()) {
-                            String why = t instanceof ChildFailed f ? f.getCause().toString() : "it stopped";
-                            outcome.complete(new RunOutcome(RunOutcome.Status.FAILED,
-                                    "the learner failed: " + why, null, null, 0));
-                        }
-                        // The workers and the monitor go; the guardian stays, so that the actor system (and the
-                        // control endpoint's last answer, to a stop request) lives until its owner closes it.
-                        ctx.getChildren().forEach(ctx::stop);
-                        return Behaviors.empty();
-                    })
-                    .build();
-        });
+        return Behaviors.setup(ctx -> run(ctx, parts, learnerRef, outcome));
+    }
+
+    /** The parts of a run whose actor system was started before they were ready ({@link #awaitingParts}). */
+    public record Start(Parts parts, CompletableFuture<ActorRef<LearnerCommand>> learnerRef,
+                        CompletableFuture<RunOutcome> outcome) {
+    }
+
+    /**
+     * The guardian of an actor system started ahead of its run (so that the system's start overlaps the
+     * loading of the data): it waits for the run's {@link Start}, then is the run's coordinator as
+     * {@link #create} is.
+     */
+    public static Behavior<Start> awaitingParts() {
+        return Behaviors.setup(ctx -> Behaviors.receive(Start.class)
+                .onMessage(Start.class, m -> run(ctx, m.parts(), m.learnerRef(), m.outcome()))
+                .build());
+    }
+
+    private static <T> Behavior<T> run(ActorContext<T> ctx, Parts parts,
+                                       CompletableFuture<ActorRef<LearnerCommand>> learnerRef,
+                                       CompletableFuture<RunOutcome> outcome) {
+        try {
+            spawnRun(ctx, parts, learnerRef, outcome);
+        } catch (RuntimeException e) {
+            learnerRef.completeExceptionally(e); // whoever waits for the learner hears why there is none
+            throw e;
+        }
+        return BehaviorBuilder.<T>create()
+                .onSignal(Terminated.class, t -> {
+                    if (!outcome.isDone()) {
+                        String why = t instanceof ChildFailed f ? f.getCause().toString() : "it stopped";
+                        outcome.complete(new RunOutcome(RunOutcome.Status.FAILED,
+                                "the learner failed: " + why, null, null, 0));
+                    }
+                    // The workers and the monitor go; the guardian stays, so that the actor system (and the
+                    // control endpoint's last answer, to a stop request) lives until its owner closes it.
+                    ctx.getChildren().forEach(ctx::stop);
+                    return Behaviors.empty();
+                })
+                .build();
+    }
+
+    private static void spawnRun(ActorContext<?> ctx, Parts parts,
+                                 CompletableFuture<ActorRef<LearnerCommand>> learnerRef,
+                                 CompletableFuture<RunOutcome> outcome) {
+        RunSettings s = parts.settings();
+        var config = s.config();
+        SparseAutoencoder model = parts.model();
+        if (model.device() != s.device()) {
+            throw new IllegalArgumentException("the model is on " + model.device().name() + ", the run's device is "
+                    + s.device().name());
+        }
+        if (parts.resumeFrom() != null) {
+            model.importWeights(parts.resumeFrom().weights());
+        }
+        ActorRef<MonitorCommand> monitor = ctx.spawn(
+                Monitor.create(config, parts.validation(), model.exportWeights(0), parts.listener(), s.device()), "monitor");
+        long startSeq = parts.resumeFrom() == null ? 0 : parts.resumeFrom().nextSeq();
+        Source<Batch, NotUsed> source = BatchSource.of(parts.train(), config.batchSize(), config.seed(),
+                startSeq, config.epochs());
+        // A single-node run names its own pool, so that runs sharing an actor system (tests) keep apart.
+        ServiceKey<WorkerCommand> pool = s.cluster() ? InferenceWorker.CLUSTER_POOL
+                : ServiceKey.create(WorkerCommand.class, InferenceWorker.CLUSTER_POOL.id() + "-" + UUID.randomUUID());
+        Behavior<LearnerCommand> learning = RunFailure.completesOutcome(Learner.create(s, model, source, monitor,
+                parts.resumeFrom(), parts.onUpdate(), outcome, pool), outcome);
+        ActorRef<LearnerCommand> learner;
+        if (s.cluster()) {
+            learner = ClusterSingleton.get(ctx.getSystem()).init(SingletonActor.of(learning, LEARNER_NAME)
+                    .withSettings(ClusterSingletonSettings.create(ctx.getSystem()).withRole(SEED_ROLE))
+                    .withStopMessage(new LearnerCommand.Stop("the seed node is leaving the cluster",
+                            ctx.getSystem().ignoreRef())));
+        } else {
+            learner = ctx.spawn(learning, LEARNER_NAME);
+            ctx.watch(learner);
+        }
+        for (int i = 0; i < s.workers(); i++) {
+            ctx.spawn(supervisedWorker(pool, s.device(), parts.beforeInference()), "worker-" + i);
+        }
+        learnerRef.complete(learner);
     }
 
     /** A worker restarted when it throws, up to 10 times a minute; then it stops and leaves the pool. */

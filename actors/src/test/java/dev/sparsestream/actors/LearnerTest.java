@@ -1,6 +1,7 @@
 package dev.sparsestream.actors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparsestream.core.data.Dataset;
@@ -65,7 +66,7 @@ class LearnerTest {
     static LearnerCommand.CodesComputed zeroCodes(WorkerCommand.InferBatch m, long claimedVersion,
                                                   ActorRef<WorkerCommand> worker, int codeDim) {
         return new LearnerCommand.CodesComputed(m.batch().seq(), claimedVersion, m.batch().rows(), codeDim,
-                new float[m.batch().rows() * codeDim], 1, 1, worker);
+                new float[m.batch().rows() * codeDim], null, 1, 1, worker);
     }
 
     @Test
@@ -74,6 +75,8 @@ class LearnerTest {
         for (int k = 0; k < 20; k++) { // within the first epoch of 24 (no validation pause)
             WorkerCommand.InferBatch m = s.worker().expectMessageClass(WorkerCommand.InferBatch.class);
             assertEquals(k, m.batch().seq());
+            // Applied next, with the weights it is inferred with: the learner reuses the worker's encoder pass.
+            assertTrue(m.returnEncoderPass(), "batch " + k);
             // While the worker holds its batch, nothing more is asked of the source than one batch in
             // flight, one waiting and the stream's one-element buffer (of a stream 24,000 batches long).
             s.worker().expectNoMessage(Duration.ofMillis(k == 0 ? 200 : 5));
@@ -127,6 +130,10 @@ class LearnerTest {
         fast.expectMessageClass(WorkerCommand.Configure.class);
         WorkerCommand.InferBatch b1 = fast.expectMessageClass(WorkerCommand.InferBatch.class);
         assertEquals(1, b1.batch().seq());
+        // Batch 0 goes first, with its own version; batch 1 will be applied a version later, so the encoder
+        // pass of its worker (made with version 0) would be of no use to the learner.
+        assertTrue(b0.returnEncoderPass());
+        assertFalse(b1.returnEncoderPass());
         learner.tell(zeroCodes(b1, b1.weightsVersion(), fast.getRef(), c.codeDim()));
         fast.expectNoMessage(Duration.ofMillis(200));
 
@@ -190,7 +197,7 @@ class LearnerTest {
                 codes[i * l + j] = 0.5f;
             }
         }
-        s.learner().tell(new LearnerCommand.CodesComputed(first.batch().seq(), first.weightsVersion(), rows, l, codes, 1, 1,
+        s.learner().tell(new LearnerCommand.CodesComputed(first.batch().seq(), first.weightsVersion(), rows, l, codes, null, 1, 1,
                 s.worker().getRef()));
         s.monitor().expectMessageClass(MonitorCommand.BatchApplied.class);
         s.worker().expectNoMessage(Duration.ofMillis(300)); // paused: no new batch (and so no new weights)

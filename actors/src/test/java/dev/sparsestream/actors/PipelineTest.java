@@ -405,7 +405,7 @@ class PipelineTest {
     void aCoordinatedShutdownStopsTheLearnerWithASnapshot(@TempDir Path dir) throws Exception {
         // What Ctrl-C does: the JVM's shutdown runs Pekko's coordinated shutdown, whose first task stops the learner.
         ModelConfig c = config(Family.VDL, 2);
-        CompletableFuture<org.apache.pekko.actor.typed.ActorSystem<Void>> system = new CompletableFuture<>();
+        CompletableFuture<org.apache.pekko.actor.typed.ActorSystem<?>> system = new CompletableFuture<>();
         Learner.UpdateListener interruptAt5 = w -> {
             if (w.version() == 5) {
                 system.thenAccept(s -> org.apache.pekko.actor.CoordinatedShutdown.get(

@@ -20,6 +20,9 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // SLF4J set up here, before any thread logs: a first log call from two threads at once (the actor
+        // system starts while the data loads) made it print three lines of "replayed calls" warnings.
+        org.slf4j.LoggerFactory.getILoggerFactory();
         System.exit(commandLine().execute(args));
     }
 

@@ -145,8 +145,25 @@ class TrainCommand implements Callable<Integer> {
 
     static final double DEFAULT_HELD_OUT = 0.1;
 
+    /** The run's actor system, started while the data loads (MNIST only); null: started with the run. */
+    private java.util.concurrent.CompletableFuture<StreamingTrainer.Launch> launching;
+
     @Override
     public Integer call() throws Exception {
+        try {
+            return trainOrResume();
+        } finally {
+            if (launching != null) { // a launch the run never used (it failed first) is shut down
+                try {
+                    launching.join().close();
+                } catch (java.util.concurrent.CompletionException launchFailed) {
+                    // nothing was started, and the run has already reported the failure
+                }
+            }
+        }
+    }
+
+    private Integer trainOrResume() throws Exception {
         long t0 = System.nanoTime();
         Device onDevice = device.open(); // a device this build lacks is refused before any data is read
         Path root = dataDir != null ? dataDir : MnistData.defaultDataDir();
@@ -220,6 +237,11 @@ class TrainCommand implements Callable<Integer> {
                 };
             }
             config = hyper.apply(base); // the options are checked before any data is read
+            if (dataset.equals("mnist")) {
+                // MNIST's shapes are known before it is read: the run's actor system starts while it loads.
+                Config node = nodeConfig(config);
+                launching = java.util.concurrent.CompletableFuture.supplyAsync(() -> StreamingTrainer.launch(node));
+            }
             loaded = TrainingData.load(dataset, data, root, orDefault(valFraction), orDefault(testFraction),
                     config.seed(), config.batchSize());
             if (loaded.pixelSpace() != null) {
@@ -248,6 +270,14 @@ class TrainCommand implements Callable<Integer> {
         int port = noDashboard ? 0 : controlPort();
         try (RunLock lock = RunLock.acquire(out)) {
             return train(config, settings, node, start, snapshot, loaded, train, port, t0);
+        }
+    }
+
+    private StreamingTrainer.Launch launched() {
+        try {
+            return launching.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
 
@@ -323,8 +353,9 @@ class TrainCommand implements Callable<Integer> {
         RunOutcome outcome;
         Splits data = loaded.splits();
         RunListener listeners = noDashboard ? progress : RunListener.all(progress, feed);
-        try (StreamingTrainer run = StreamingTrainer.start(new TrainingRun.Parts(settings, start, train, data.val(),
-                snapshot, listeners, Learner.UpdateListener.NONE, InferenceWorker.BeforeInference.NONE), node)) {
+        TrainingRun.Parts parts = new TrainingRun.Parts(settings, start, train, data.val(), snapshot, listeners,
+                Learner.UpdateListener.NONE, InferenceWorker.BeforeInference.NONE);
+        try (StreamingTrainer run = launching != null ? launched().run(parts) : StreamingTrainer.start(parts, node)) {
             Dashboard dashboard = null;
             ControlServer server = null;
             try {

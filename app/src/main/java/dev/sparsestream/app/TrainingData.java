@@ -57,16 +57,15 @@ record TrainingData(Splits splits, Normalisation pixelSpace, Path source) {
                             + " --data-dir (DIR/mnist)");
                 }
                 Path mnistDir = dataDir.resolve(MnistData.MNIST_SUBDIR);
-                // The checksums on another core while this one parses (about 0.1 s of a run's start); what was
-                // parsed is used only if the files prove to be the right ones.
-                var check = java.util.concurrent.CompletableFuture.supplyAsync(() -> MnistFiles.problems(mnistDir));
+                // The load checks every file's SHA-256 as it reads it; only when it fails is the folder examined
+                // (missing or damaged files are fetched again; any other failure is the load's to report).
                 Splits splits;
                 try {
                     splits = MnistData.load(mnistDir);
                 } catch (Exception e) {
-                    splits = null; // missing or damaged: the check says which, and the fetch below repairs it
-                }
-                if (!check.join().isEmpty()) {
+                    if (MnistFiles.problems(mnistDir).isEmpty()) {
+                        throw e;
+                    }
                     System.out.println("MNIST not found in " + mnistDir + "; fetching it first.");
                     MnistFetcher.fetch(mnistDir, System.out);
                     splits = null;

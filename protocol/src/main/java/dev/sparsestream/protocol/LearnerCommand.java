@@ -14,10 +14,21 @@ public sealed interface LearnerCommand permits LearnerCommand.WorkerReady, Learn
     /**
      * Codes for batch {@code seq}, inferred with weight version {@code weightsVersion}.
      *
-     * @param codes (rows, codeDim) row-major, never written after construction
+     * @param codes       (rows, codeDim) row-major, never written after construction
+     * @param encoderPass the encoder's activations behind the warm start (blocks of (rows, codeDim), one per
+     *                    LISTA stage), when the learner asked for them; else null. Never written after construction
      */
-    record CodesComputed(long seq, long weightsVersion, int rows, int codeDim, float[] codes, double meanSteps,
-                         int iterations, ActorRef<WorkerCommand> worker) implements LearnerCommand {
+    record CodesComputed(long seq, long weightsVersion, int rows, int codeDim, float[] codes, float[] encoderPass,
+                         double meanSteps, int iterations, ActorRef<WorkerCommand> worker) implements LearnerCommand {
+        public CodesComputed {
+            if (codes.length != (long) rows * codeDim) {
+                throw new IllegalArgumentException("codes of " + codes.length + " values for " + rows + " x " + codeDim);
+            }
+            if (encoderPass != null && (encoderPass.length == 0 || encoderPass.length % codes.length != 0)) {
+                throw new IllegalArgumentException("an encoder pass of " + encoderPass.length
+                        + " values is not whole blocks of " + rows + " x " + codeDim);
+            }
+        }
     }
 
     /** The monitor's verdict after validating an epoch: whether the run stops (early stopping or last epoch). */

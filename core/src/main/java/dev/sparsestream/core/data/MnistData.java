@@ -84,7 +84,9 @@ public final class MnistData {
      * (60,000 / 10,000 images of 28x28, matching label counts) and the SHA-256 sums of
      * {@link MnistFiles}; the sums are computed while reading (one pass), because a well-formed file of
      * the same sizes but different content (Fashion-MNIST uses the same names and sizes) would
-     * otherwise load silently. The split lists are verified against their vendored SHA256SUMS.
+     * otherwise load silently. A file verified by an earlier load and unchanged since (same size,
+     * modification and change times and inode: {@link VerifiedFiles}) is not hashed again. The split lists
+     * are verified against their vendored SHA256SUMS.
      *
      * @param mnistDir the MNIST directory itself ({@code <dataDir>/mnist}), not the data root
      * @return train (55,000 rows, split-file order), val (5,000, split-file order), test (10,000, file
@@ -102,12 +104,14 @@ public final class MnistData {
         Path testImagesFile = files.get(MnistFiles.TEST_IMAGES);
         Path testLabelsFile = files.get(MnistFiles.TEST_LABELS);
 
-        IdxImages trainImages = readImagesChecked(trainImagesFile, MnistFiles.TRAIN_IMAGES, TRAIN_FILE_COUNT);
-        byte[] trainLabels = readLabelsChecked(trainLabelsFile, MnistFiles.TRAIN_LABELS, TRAIN_FILE_COUNT);
+        VerifiedFiles verified = VerifiedFiles.of(mnistDir);
+        IdxImages trainImages = readImagesChecked(trainImagesFile, MnistFiles.TRAIN_IMAGES, TRAIN_FILE_COUNT, verified);
+        byte[] trainLabels = readLabelsChecked(trainLabelsFile, MnistFiles.TRAIN_LABELS, TRAIN_FILE_COUNT, verified);
         IdxReader.checkMatching(trainImagesFile, trainImages, trainLabelsFile, trainLabels);
-        IdxImages testImages = readImagesChecked(testImagesFile, MnistFiles.TEST_IMAGES, TEST_COUNT);
-        byte[] testLabels = readLabelsChecked(testLabelsFile, MnistFiles.TEST_LABELS, TEST_COUNT);
+        IdxImages testImages = readImagesChecked(testImagesFile, MnistFiles.TEST_IMAGES, TEST_COUNT, verified);
+        byte[] testLabels = readLabelsChecked(testLabelsFile, MnistFiles.TEST_LABELS, TEST_COUNT, verified);
         IdxReader.checkMatching(testImagesFile, testImages, testLabelsFile, testLabels);
+        verified.save();
 
         float[] lut = Normalisation.MNIST.lookupTable();
         Dataset train = gather("mnist-train", trainImages, trainLabels, split[0], lut);
@@ -157,30 +161,37 @@ public final class MnistData {
         return files;
     }
 
-    private static IdxImages readImagesChecked(Path file, String name, int expectedCount) throws IOException {
-        MessageDigest md = MnistFiles.newSha256();
+    /** A file hashed before and unchanged since ({@link VerifiedFiles}) is read without hashing it again. */
+    private static IdxImages readImagesChecked(Path file, String name, int expectedCount, VerifiedFiles verified)
+            throws IOException {
+        MessageDigest md = verified.unchanged(file, MnistFiles.SHA256.get(name)) ? null : MnistFiles.newSha256();
         IdxImages images = IdxReader.readImages(file, md);
         if (images.count() != expectedCount || images.rows() != ROWS || images.cols() != COLS) {
             throw new IdxFormatException(file, "not the MNIST " + name + ": expected " + expectedCount
                     + " images of " + ROWS + "x" + COLS + " but the file holds " + images.count() + " images of "
                     + images.rows() + "x" + images.cols());
         }
-        checkSum(file, name, md);
+        checkSum(file, name, md, verified);
         return images;
     }
 
-    private static byte[] readLabelsChecked(Path file, String name, int expectedCount) throws IOException {
-        MessageDigest md = MnistFiles.newSha256();
+    private static byte[] readLabelsChecked(Path file, String name, int expectedCount, VerifiedFiles verified)
+            throws IOException {
+        MessageDigest md = verified.unchanged(file, MnistFiles.SHA256.get(name)) ? null : MnistFiles.newSha256();
         byte[] labels = IdxReader.readLabels(file, md);
         if (labels.length != expectedCount) {
             throw new IdxFormatException(file, "not the MNIST " + name + ": expected " + expectedCount
                     + " labels but the file holds " + labels.length);
         }
-        checkSum(file, name, md);
+        checkSum(file, name, md, verified);
         return labels;
     }
 
-    private static void checkSum(Path file, String name, MessageDigest md) throws IOException {
+    /** @param md the content's digest, or null when the file was verified before and has not changed */
+    private static void checkSum(Path file, String name, MessageDigest md, VerifiedFiles verified) throws IOException {
+        if (md == null) {
+            return;
+        }
         String actual = HexFormat.of().formatHex(md.digest());
         String expected = MnistFiles.SHA256.get(name);
         if (!actual.equals(expected)) {
@@ -188,6 +199,7 @@ public final class MnistData {
                     + actual + ", expected " + expected + " (of the uncompressed content). Delete it and run "
                     + "./sparse-stream fetch mnist");
         }
+        verified.verified(file, actual);
     }
 
     /** Normalises the selected images (all, in order, when {@code indices} is null) into a new data set. */

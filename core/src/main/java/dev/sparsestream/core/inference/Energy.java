@@ -37,11 +37,18 @@ public record Energy(double reconstruction, double sparsity, double hinge, doubl
      * @param zE    encoder codes (n, l) or null (then the encoder term is 0)
      */
     public static Energy of(Matrix z, Matrix recon, Matrix y, Matrix zE, FistaParams p) {
+        Matrix.requireShape(recon, z.rows(), y.cols(), "reconstruction");
+        return of(z, Matrix.squaredDistance(recon, y), y.cols(), zE, p);
+    }
+
+    /**
+     * As {@link #of(Matrix, Matrix, Matrix, Matrix, FistaParams)} from the batch's squared reconstruction error
+     * sum_i ||y_i - D(z_i)||^2, already summed (for the per-sample PSNR too), over d pixels.
+     */
+    public static Energy of(Matrix z, double squaredError, int d, Matrix zE, FistaParams p) {
         int n = z.rows();
         int l = z.cols();
-        int d = y.cols();
-        Matrix.requireShape(recon, n, d, "reconstruction");
-        double rec = Matrix.squaredDistance(recon, y) / d;
+        double rec = squaredError / d;
         FloatBuffer zd = z.data();
         float[] row = new float[l]; // once per batch, not per FISTA step
         double l1 = 0;

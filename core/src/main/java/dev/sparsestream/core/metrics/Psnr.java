@@ -58,4 +58,18 @@ public final class Psnr {
         }
         return total;
     }
+
+    /**
+     * As {@link #sum(Matrix, Matrix, Normalisation)} from each sample's squared error in normalised units,
+     * sum_p (recon_ip - target_ip)^2 ({@code Matrix.rowSquaredDistances}), over d pixels.
+     */
+    public static double sumOfRows(double[] squaredErrors, int n, int d, Normalisation norm) {
+        double s2 = norm.std() * norm.std();
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            double mse = squaredErrors[i] * s2 / d;
+            total += 10 * Math.log10(1 / (mse == 0 ? 1e-4 : mse));
+        }
+        return total;
+    }
 }

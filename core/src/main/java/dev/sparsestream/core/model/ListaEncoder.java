@@ -133,6 +133,35 @@ public final class ListaEncoder {
         }
 
         /**
+         * The last forward pass's activations z_0 .. z_L, row-major, L + 1 blocks of (n, l): all its backward
+         * pass reads besides y. A new array, for another workspace's {@link #restorePass}.
+         */
+        public float[] exportPass() {
+            int block = n * codeDim();
+            float[] pass = new float[(iterations + 1) * block];
+            for (int t = 0; t <= iterations; t++) {
+                z[t].data().get(0, pass, t * block, block);
+            }
+            return pass;
+        }
+
+        /**
+         * Takes a forward pass made elsewhere ({@link #exportPass}) on the same weights and input in place
+         * of running it: the learner reuses the pass its worker ran for FISTA's warm start.
+         */
+        public void restorePass(float[] pass) {
+            int block = n * codeDim();
+            if (pass.length != (iterations + 1) * block) {
+                throw new IllegalArgumentException("an encoder pass of " + pass.length + " values; this encoder's ("
+                        + (iterations + 1) + " activations of " + n + " x " + codeDim() + ") has "
+                        + (iterations + 1) * block);
+            }
+            for (int t = 0; t <= iterations; t++) {
+                z[t].data().put(0, pass, t * block, block);
+            }
+        }
+
+        /**
          * Gradients of the encoder loss mean_i mean_k (E(y_i) - target_ik)^2 for the last forward pass;
          * returns the loss. Gradients are in {@link #gradients()} (U, S, b order).
          */

@@ -185,6 +185,25 @@ public final class Matrix {
         return total;
     }
 
+    /**
+     * out[i] = sum_j (a_ij - b_ij)^2 for each row, as {@link #squaredDistance(Matrix, Matrix)} forms it (whose
+     * value is the sum of these in row order): one pass for a batch's energy and its per-sample PSNR.
+     */
+    public static void rowSquaredDistances(Matrix a, Matrix b, double[] out) {
+        requireShape(b, a.rows, a.cols, "rowSquaredDistances");
+        if (out.length < a.rows) {
+            throw new IllegalArgumentException("rowSquaredDistances: " + out.length + " slots for " + a.rows + " rows");
+        }
+        int d = a.cols;
+        float[] ra = new float[d]; // once per call (a batch's metrics), not per FISTA step
+        float[] rb = new float[d];
+        for (int i = 0; i < a.rows; i++) {
+            a.data.get(i * d, ra, 0, d);
+            b.data.get(i * d, rb, 0, d);
+            out[i] = squaredDistance(ra, rb, d);
+        }
+    }
+
     /** sum_p (a_p - b_p)^2 over the first len entries: float differences, double sums in four chains. */
     public static double squaredDistance(float[] a, float[] b, int len) {
         double s0 = 0;

@@ -60,6 +60,14 @@ public final class InferenceStep {
         return encoderWs != null ? encoderWs.output() : null;
     }
 
+    /**
+     * The encoder's activations from the last {@link #solve} (see {@link ListaEncoder.Workspace#exportPass}),
+     * for a learner that updates from these codes with these weights; null without an encoder.
+     */
+    public float[] encoderPass() {
+        return encoderWs != null ? encoderWs.exportPass() : null;
+    }
+
     Decoder.Workspace decoderWorkspace() {
         return decoderWs;
     }

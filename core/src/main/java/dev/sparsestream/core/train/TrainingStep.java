@@ -26,12 +26,14 @@ public final class TrainingStep {
     private final InferenceStep inference;
     private final AdamOptimizer decoderAdam;
     private final AdamOptimizer encoderAdam;
+    private final double[] rowError; // (n) each sample's squared reconstruction error
 
     public TrainingStep(SparseAutoencoder model, int n) {
         this.model = model;
         this.config = model.config();
         this.n = n;
         inference = new InferenceStep(model, n);
+        rowError = new double[n];
         var dw = model.decoder().isWeight();
         double[] dDecay = new double[dw.size()];
         for (int i = 0; i < dDecay.length; i++) {
@@ -83,16 +85,26 @@ public final class TrainingStep {
      * from this model's current weights the result equals {@link #apply}'s.
      */
     public BatchMetrics learn(Matrix y, Matrix z, double fistaSteps, int fistaIterations, FistaParams p) {
-        return learn(y, null, z, fistaSteps, fistaIterations, p);
+        return learn(y, null, z, null, fistaSteps, fistaIterations, p);
     }
 
-    /** As {@link #learn(Matrix, Matrix, double, int, FistaParams)} with the batch's pixel scales (or null). */
-    public BatchMetrics learn(Matrix y, float[] pixelScale, Matrix z, double fistaSteps, int fistaIterations,
-                              FistaParams p) {
+    /**
+     * As {@link #learn(Matrix, Matrix, double, int, FistaParams)} with the batch's pixel scales (or null) and
+     * the encoder pass that FISTA's warm start came from ({@link InferenceStep#encoderPass}), or null. A pass
+     * is reused only when it was made with this model's current weights on y; without one the encoder runs
+     * again here.
+     */
+    public BatchMetrics learn(Matrix y, float[] pixelScale, Matrix z, float[] encoderPass, double fistaSteps,
+                              int fistaIterations, FistaParams p) {
         long t0 = System.nanoTime();
         Matrix.requireShape(y, n, config.dataDim(), "training batch");
         Matrix.requireShape(z, n, config.codeDim(), "codes");
-        inference.encode(y); // the encoder's activations at the current weights, for its backward pass
+        // The encoder's activations at the current weights, for its backward pass.
+        if (encoderPass != null && inference.encoderWorkspace() != null) {
+            inference.encoderWorkspace().restorePass(encoderPass);
+        } else {
+            inference.encode(y);
+        }
         return update(y, pixelScale, z, fistaSteps, fistaIterations, p, t0);
     }
 
@@ -101,8 +113,15 @@ public final class TrainingStep {
         ListaEncoder.Workspace encoderWs = inference.encoderWorkspace();
         Matrix zE = inference.encoderCodes();                             // (n, l) or null
         Matrix recon = decoderWs.decode(z);                               // (n, d)
-        Energy energy = Energy.of(z, recon, y, p.gamma() > 0 ? zE : null, p);
-        double psnr = Psnr.sum(recon, y, config.normalisation(), pixelScale) / n;
+        // Each sample's squared error once, for the energy and the PSNR alike.
+        Matrix.rowSquaredDistances(recon, y, rowError);
+        double squaredError = 0;
+        for (int i = 0; i < n; i++) {
+            squaredError += rowError[i];
+        }
+        Energy energy = Energy.of(z, squaredError, config.dataDim(), p.gamma() > 0 ? zE : null, p);
+        double psnr = (pixelScale == null ? Psnr.sumOfRows(rowError, n, config.dataDim(), config.normalisation())
+                : Psnr.sum(recon, y, config.normalisation(), pixelScale)) / n;
         CodeStats codes = CodeStats.of(z);
 
         double decoderLoss = decoderWs.backwardMse(z, y);

@@ -151,6 +151,39 @@ class MnistDataTest {
     }
 
     @Test
+    void aLoadRecordsWhatItVerifiedAndTheNextStillCatchesAFileChangedBehindItsBack() throws IOException {
+        assumeTrue(MnistTestData.present(), "real MNIST not found");
+        MnistTestData.copyAll(tmp);
+        Path labels = tmp.resolve(MnistFiles.TEST_LABELS);
+        assumeTrue(Files.exists(labels), "test labels are stored gzipped; skip");
+        Path record = tmp.resolve(VerifiedFiles.FILE);
+        MnistData.load(tmp);
+        assertEquals(4, Files.readAllLines(record).size(), "the four files hashed and recorded");
+        var written = Files.getLastModifiedTime(record);
+        MnistData.load(tmp); // from the record: nothing hashed, nothing to write
+        assertEquals(written, Files.getLastModifiedTime(record));
+
+        // Same size, one label changed, the modification time put back: the change time gives it away.
+        var mtime = Files.getLastModifiedTime(labels);
+        byte[] b = Files.readAllBytes(labels);
+        b[8] = (byte) ((b[8] + 1) % 10);
+        Files.write(labels, b);
+        Files.setLastModifiedTime(labels, mtime);
+        IOException e = assertThrows(IOException.class, () -> MnistData.load(tmp));
+        assertTrue(e.getMessage().contains(MnistFiles.TEST_LABELS) && e.getMessage().contains("SHA-256"),
+                e.getMessage());
+    }
+
+    @Test
+    void aDamagedRecordOnlyCostsAHash() throws IOException {
+        assumeTrue(MnistTestData.present(), "real MNIST not found");
+        MnistTestData.copyAll(tmp);
+        Files.writeString(tmp.resolve(VerifiedFiles.FILE), "not a record\n\u0000\n");
+        assertEquals(55_000, MnistData.load(tmp).train().size());
+        assertEquals(4, Files.readAllLines(tmp.resolve(VerifiedFiles.FILE)).size());
+    }
+
+    @Test
     void defaultDataDirHonoursTheSystemProperty() {
         String old = System.getProperty(MnistData.DATA_DIR_PROPERTY);
         try {

@@ -99,6 +99,9 @@ class CodeStatsAndPsnrTest {
         assertEquals(80, psnr2, 10); // far above the 40 dB cap of the zero rule
         expected += psnr2;
         assertEquals(expected, Psnr.sum(recon, target, Normalisation.MNIST), 1e-4);
+        double[] rows = new double[3];
+        Matrix.rowSquaredDistances(recon, target, rows);
+        assertEquals(expected, Psnr.sumOfRows(rows, 3, 3, Normalisation.MNIST), 1e-4, "from the rows' squared errors");
     }
 
     @Test
@@ -123,6 +126,9 @@ class CodeStatsAndPsnrTest {
             expected += 10 * Math.log10(d / se);
         }
         assertEquals(expected, Psnr.sum(Matrix.of(n, d, r), Matrix.of(n, d, t), norm), 1e-5);
+        double[] rows = new double[n];
+        Matrix.rowSquaredDistances(Matrix.of(n, d, r), Matrix.of(n, d, t), rows);
+        assertEquals(expected, Psnr.sumOfRows(rows, n, d, norm), 1e-5, "from the rows' squared errors");
     }
 
     @Test
