@@ -7,7 +7,7 @@
 #   deploy/local-cluster.sh stop      the seed stops gracefully (last snapshot, report), the workers follow it
 #
 # Environment: SEED_PORT (2551), WORKERS_PER_NODE (1), CLUSTER_DIR (runs/local-cluster: pids and logs),
-# SEED_JAVA_OPTS (-Xmx6g), WORKER_JAVA_OPTS (-Xmx2g). Without --max-staleness the seed gets K = N - 1, so
+# SEED_JAVA_OPTS (-Xmx6g -XX:+UseParallelGC), WORKER_JAVA_OPTS (-Xmx2g -XX:+UseParallelGC). Without --max-staleness the seed gets K = N - 1, so
 # that every node's worker can hold a batch (K = 0 would keep one batch in flight, on one node at a time).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,7 +29,7 @@ start() {
   local args=("$@")
   if [[ " ${args[*]-} " != *" --max-staleness"* ]]; then args+=(--max-staleness "$((n - 1))"); fi
   if [[ " ${args[*]-} " != *" --out"* ]]; then args+=(--out runs/cluster); fi
-  SPARSE_STREAM_JAVA_OPTS="${SEED_JAVA_OPTS:--Xmx6g}" nohup ./sparse-stream cluster seed --port "$port" \
+  SPARSE_STREAM_JAVA_OPTS="${SEED_JAVA_OPTS:--Xmx6g -XX:+UseParallelGC}" nohup ./sparse-stream cluster seed --port "$port" \
     --host 127.0.0.1 --workers "$per_node" --no-progress "${args[@]}" >"$dir/seed.log" 2>&1 &
   echo $! >"$dir/seed.pid"
   for _ in $(seq 1 240); do
@@ -39,7 +39,7 @@ start() {
   done
   grep -q "^cluster seed at" "$dir/seed.log" || { echo "the seed did not come up in 2 minutes; see $dir/seed.log" >&2; exit 1; }
   for i in $(seq 1 $((n - 1))); do
-    SPARSE_STREAM_JAVA_OPTS="${WORKER_JAVA_OPTS:--Xmx2g}" nohup ./sparse-stream cluster worker \
+    SPARSE_STREAM_JAVA_OPTS="${WORKER_JAVA_OPTS:--Xmx2g -XX:+UseParallelGC}" nohup ./sparse-stream cluster worker \
       --join "127.0.0.1:$port" --host 127.0.0.1 --workers "$per_node" >"$dir/worker-$i.log" 2>&1 &
     echo $! >"$dir/worker-$i.pid"
   done

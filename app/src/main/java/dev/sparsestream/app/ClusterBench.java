@@ -93,7 +93,7 @@ final class ClusterBench {
                 InferenceWorker.BeforeInference.NONE), nodeConfig)) {
             String at = ClusterNode.hostPort(seed.system());
             for (int i = 1; i < nodes; i++) {
-                workers.add(new ProcessBuilder(javaCommand(List.of("-Xmx2g"), List.of("cluster", "worker", "--join", at,
+                workers.add(new ProcessBuilder(javaCommand(List.of("-Xmx2g", "-XX:+UseParallelGC"), List.of("cluster", "worker", "--join", at,
                         "--host", "127.0.0.1", "--workers", "1")))
                         .redirectErrorStream(true).redirectOutput(logs.resolve("worker-" + i + ".log").toFile()).start());
             }
