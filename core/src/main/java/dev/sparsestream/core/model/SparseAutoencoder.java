@@ -131,6 +131,19 @@ public final class SparseAutoencoder {
     }
 
     /** A copy of the parameters as version {@code version}. */
+    /**
+     * FISTA's start for a batch of n of a model without an encoder ({@link ModelConfig#fistaStart}), on this
+     * model's device; null for a model with one (it starts from the encoder's codes).
+     */
+    public Matrix fistaStart(int n) {
+        if (hasEncoder()) {
+            return null;
+        }
+        Matrix start = decoder().device().zeros(n, config().codeDim());
+        start.fill((float) config().fistaStart());
+        return start;
+    }
+
     public Weights exportWeights(long version) {
         List<Matrix> ps = parameters();
         float[][] values = new float[ps.size()][];

@@ -89,7 +89,7 @@ public final class Encoding {
         final ListaEncoder.Workspace encoder;
         final Decoder.Workspace decoder;
         final Fista fista;
-        final Matrix zeros;
+        final Matrix start; // FISTA's start without an encoder (null with one)
         Matrix zE;
 
         Batch(SparseAutoencoder model, int n, boolean useFista) {
@@ -98,7 +98,7 @@ public final class Encoding {
             encoder = model.hasEncoder() ? model.encoder().workspace(n) : null;
             decoder = model.decoder().workspace(n);
             fista = useFista ? model.decoder().device().fista(n, model.config().codeDim()) : null;
-            zeros = model.hasEncoder() ? null : Matrix.zeros(n, model.config().codeDim());
+            start = model.fistaStart(n);
         }
 
         Matrix run(FistaParams p) {
@@ -109,7 +109,7 @@ public final class Encoding {
                 return codes;
             }
             decoder.bind(y);
-            Matrix codes = fista.solve(decoder, zE != null ? zE : zeros, p.gamma() > 0 ? zE : null, p);
+            Matrix codes = fista.solve(decoder, zE != null ? zE : start, p.gamma() > 0 ? zE : null, p);
             if (p.gamma() == 0) {
                 zE = null;
             }

@@ -24,7 +24,7 @@ public final class Evaluator {
     private final ListaEncoder.Workspace encoderWs;
     private final Decoder.Workspace decoderWs;
     private final Fista fista;
-    private final Matrix zeros;
+    private final Matrix start; // FISTA's start without an encoder (null with one)
     private final float[] scale;
 
     public Evaluator(SparseAutoencoder model, int batchSize) {
@@ -36,7 +36,7 @@ public final class Evaluator {
         encoderWs = model.hasEncoder() ? model.encoder().workspace(n) : null;
         decoderWs = model.decoder().workspace(n);
         fista = model.hasEncoder() ? null : model.decoder().device().fista(n, l);
-        zeros = model.hasEncoder() ? null : Matrix.zeros(n, l);
+        start = model.fistaStart(n);
         scale = new float[n * model.config().dataDim()];
     }
 
@@ -79,7 +79,7 @@ public final class Evaluator {
                 z = encoderWs.forward(y);
             } else {
                 decoderWs.bind(y);
-                z = fista.solve(decoderWs, zeros, null, p);
+                z = fista.solve(decoderWs, start, null, p);
                 steps += fista.meanSteps();
             }
             Matrix recon = decoderWs.decode(z);

@@ -9,7 +9,7 @@ import dev.sparsestream.core.tensor.Matrix;
 
 /**
  * Inference for one batch as a step function over explicit state: zE = E(y), then FISTA from Z0 = zE
- * (zeros for decoder-only models) on the energy with the model's current weights. What an inference
+ * (a constant start for decoder-only models: ModelConfig.fistaStart) on the energy with the model's current weights. What an inference
  * worker runs; {@link TrainingStep} runs it too, on the model it trains.
  */
 public final class InferenceStep {
@@ -18,7 +18,7 @@ public final class InferenceStep {
     private final Fista fista;
     private final Decoder.Workspace decoderWs;
     private final ListaEncoder.Workspace encoderWs;
-    private final Matrix zeros;
+    private final Matrix start; // FISTA's start without an encoder (null with one)
 
     /** @param model the weights to infer with; read, never written, and may be updated between solves */
     public InferenceStep(SparseAutoencoder model, int n) {
@@ -28,7 +28,7 @@ public final class InferenceStep {
         fista = model.decoder().device().fista(n, l);
         decoderWs = model.decoder().workspace(n);
         encoderWs = model.hasEncoder() ? model.encoder().workspace(n) : null;
-        zeros = model.hasEncoder() ? null : Matrix.zeros(n, l);
+        start = model.fistaStart(n);
     }
 
     public SparseAutoencoder model() {
@@ -47,7 +47,7 @@ public final class InferenceStep {
         Matrix.requireShape(y, n, model.config().dataDim(), "batch");
         Matrix zE = encode(y);
         decoderWs.bind(y);
-        return fista.solve(decoderWs, zE != null ? zE : zeros, p.gamma() > 0 ? zE : null, p);
+        return fista.solve(decoderWs, zE != null ? zE : start, p.gamma() > 0 ? zE : null, p);
     }
 
     /** E(y) (n, l), keeping the activations for the encoder's backward pass; null without an encoder. */
