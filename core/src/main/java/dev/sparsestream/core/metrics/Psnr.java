@@ -53,8 +53,7 @@ public final class Psnr {
                     se += e * e;
                 }
             }
-            double mse = se / d;
-            total += 10 * Math.log10(1 / (mse == 0 ? 1e-4 : mse));
+            total += ofMse(se / d);
         }
         return total;
     }
@@ -67,9 +66,13 @@ public final class Psnr {
         double s2 = norm.std() * norm.std();
         double total = 0;
         for (int i = 0; i < n; i++) {
-            double mse = squaredErrors[i] * s2 / d;
-            total += 10 * Math.log10(1 / (mse == 0 ? 1e-4 : mse));
+            total += ofMse(squaredErrors[i] * s2 / d);
         }
         return total;
+    }
+
+    /** One sample's PSNR (peak 1) from its pixel-space MSE; an exact reconstruction counts as MSE 1e-4 (40 dB). */
+    private static double ofMse(double mse) {
+        return 10 * Math.log10(1 / (mse == 0 ? 1e-4 : mse));
     }
 }
