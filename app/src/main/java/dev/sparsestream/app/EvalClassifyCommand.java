@@ -7,6 +7,9 @@ import dev.sparsestream.core.data.Splits;
 import dev.sparsestream.core.eval.LowDataClassification;
 import dev.sparsestream.core.eval.LowDataClassification.Cell;
 import dev.sparsestream.core.eval.LowDataClassification.Method;
+import dev.sparsestream.core.eval.ModelSelection;
+import dev.sparsestream.core.eval.ModelSelection.Candidate;
+import dev.sparsestream.core.eval.ModelSelection.Choice;
 import dev.sparsestream.core.model.ModelStore;
 import dev.sparsestream.core.model.Presets;
 import dev.sparsestream.core.model.SparseAutoencoder;
@@ -30,13 +33,20 @@ import picocli.CommandLine.Option;
                 "Baselines: a linear classifier on raw pixels, and a randomly initialised LISTA encoder (l = 128, L = 3)",
                 "with a linear layer, trained together from scratch. Top-1 and top-3 test error, mean and sample std",
                 "over the seeds. Writes OUT/classify.json (every seed), OUT/classify.csv and OUT/classify.png (error",
-                "against samples per class on a log axis; the full split is drawn at 55000 / 10 per class)."})
+                "against samples per class on a log axis; the full split is drawn at 55000 / 10 per class).",
+                "With --sweep, as the paper's Figure 9: every evaluated run of the sweep competes within its family, and",
+                "for each family and number of samples per class the run whose classifier has the best mean validation",
+                "accuracy is reported; OUT/selection.csv says which lambda won each cell."})
 final class EvalClassifyCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR", description = "A saved MNIST model (RUN/model or RUN); repeat for several (default: baselines only).")
     List<Path> models = new ArrayList<>();
 
+    @Option(names = "--sweep", paramLabel = "DIR",
+            description = "A sweep folder (made by 'sparse-stream sweep' on MNIST): its evaluated runs compete per family and size; repeat for several.")
+    List<Path> sweeps = new ArrayList<>();
+
     @Option(names = "--out", paramLabel = "DIR",
-            description = "Folder for the results (default: the first model's eval folder, or runs/classify).")
+            description = "Folder for the results (default: SWEEP/classify, the first model's eval folder, or runs/classify).")
     Path out;
 
     @Option(names = "--sizes", split = ",", defaultValue = "1,2,5,10,20,50,100,full", paramLabel = "N",
@@ -71,8 +81,13 @@ final class EvalClassifyCommand implements Callable<Integer> {
         if (epochs < 1) {
             throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
         }
-        if (models.isEmpty() && noBaselines) {
-            throw new IllegalArgumentException("nothing to classify with: give --model DIR or leave out --no-baselines");
+        if (models.isEmpty() && sweeps.isEmpty() && noBaselines) {
+            throw new IllegalArgumentException("nothing to classify with: give --model DIR or --sweep DIR, or leave out"
+                    + " --no-baselines");
+        }
+        List<SweepRun> runs = new ArrayList<>();
+        for (Path sweep : sweeps) {
+            runs.addAll(SweepRun.evaluated(sweep));
         }
         Map<String, SparseAutoencoder> loaded = new LinkedHashMap<>();
         List<Path> modelDirs = models.stream().map(EvalFiles::modelDir).toList(); // RUN or RUN/model
@@ -88,8 +103,8 @@ final class EvalClassifyCommand implements Callable<Integer> {
             }
             loaded.put(name, m);
         }
-        Path target = out != null ? out : modelDirs.isEmpty() ? Path.of("runs", "classify")
-                : EvalFiles.defaultOut(modelDirs.get(0));
+        Path target = out != null ? out : !sweeps.isEmpty() ? sweeps.get(0).resolve("classify")
+                : modelDirs.isEmpty() ? Path.of("runs", "classify") : EvalFiles.defaultOut(modelDirs.get(0));
         TrainingData data = TrainingData.load("mnist", null, dataDir != null ? dataDir : MnistData.defaultDataDir(), 0, 0,
                 0, dev.sparsestream.core.eval.LinearProbe.Config.BATCH);
         Splits s = data.splits();
@@ -111,13 +126,70 @@ final class EvalClassifyCommand implements Callable<Integer> {
         for (int i = 0; i < seeds; i++) {
             seedList[i] = i;
         }
-        List<Cell> cells = LowDataClassification.run(methods, perClass, seedList, epochs, classes, c ->
-                System.out.printf("%-34s %5s per class (%5d samples): top-1 %5.2f%% +- %.2f, top-3 %5.2f%% +- %.2f%n",
-                        c.method(), c.perClass() == LowDataClassification.FULL ? "full" : c.perClass(), c.trainSamples(),
-                        100 * c.top1Mean(), 100 * c.top1Std(), 100 * c.top3Mean(), 100 * c.top3Std()));
+        List<Cell> cells = new ArrayList<>(LowDataClassification.run(methods, perClass, seedList, epochs, classes,
+                EvalClassifyCommand::print));
+        // a sweep's runs one at a time: only one model's codes are held at once
+        List<Candidate> candidates = new ArrayList<>();
+        for (SweepRun r : runs) {
+            SparseAutoencoder m = ModelStore.load(r.modelDir()).to(onDevice);
+            String name = "Linear on " + EvalFiles.label(m.config()) + " seed " + r.seed();
+            System.out.println("codes of the training, validation and test splits from " + name + " (" + r.modelDir() + ") ...");
+            int n = m.config().batchSize();
+            Method method = Method.fixed(name, LowDataClassification.codes(m, s.train(), n),
+                    LowDataClassification.codes(m, s.val(), n), LowDataClassification.codes(m, s.test(), n));
+            candidates.add(new Candidate(r.family(), r.lambda(), r.seed(), r.modelDir().toString(),
+                    LowDataClassification.run(List.of(method), perClass, seedList, epochs, classes, EvalClassifyCommand::print)));
+        }
+        List<Choice> choices = ModelSelection.choose(candidates);
+        if (!choices.isEmpty()) {
+            System.out.println("chosen by validation accuracy (the paper's Figure 9):");
+        }
+        for (Choice c : choices) {
+            Cell w = c.cell();
+            // the chosen cell stands for its family on the chart and in the table
+            cells.add(new Cell("Linear on " + c.family(), w.perClass(), w.trainSamples(), w.seeds(), w.top1(), w.top3(),
+                    w.bestEpochs(), w.valTop1()));
+            System.out.printf("  %-7s %5s per class: lambda %-6s (of %d) validation top-1 %5.2f%%, test top-1 %5.2f%%,"
+                            + " top-3 %5.2f%%%n", c.family(), size(w.perClass()), EvalFiles.number(c.lambda()), c.candidates(),
+                    100 * w.valTop1Mean(), 100 * w.top1Mean(), 100 * w.top3Mean());
+        }
         write(target, cells, modelDirs, epochs, data.source());
+        if (!runs.isEmpty()) {
+            writeSelection(target, sweeps, candidates, choices);
+        }
         System.out.println("results in " + target);
         return 0;
+    }
+
+    private static void print(Cell c) {
+        System.out.printf("%-34s %5s per class (%5d samples): top-1 %5.2f%% +- %.2f, top-3 %5.2f%% +- %.2f%n",
+                c.method(), size(c.perClass()), c.trainSamples(), 100 * c.top1Mean(), 100 * c.top1Std(),
+                100 * c.top3Mean(), 100 * c.top3Std());
+    }
+
+    private static Object size(int perClass) {
+        return perClass == LowDataClassification.FULL ? "full" : perClass;
+    }
+
+    /** Which run won each family's cell, and every candidate's cells, beside classify.json. */
+    static void writeSelection(Path out, List<Path> sweeps, List<Candidate> candidates, List<Choice> choices)
+            throws Exception {
+        ObjectNode root = EvalFiles.provenance("eval classify --sweep", null, null, null);
+        var sw = root.putArray("sweeps");
+        sweeps.forEach(p -> sw.add(p.toString()));
+        root.put("rule", "per family and samples per class, the run with the lowest mean validation top-1 error"
+                + " over the classifier's seeds; ties go to the run listed first");
+        root.set("choices", ModelStore.json().valueToTree(choices));
+        root.set("candidates", ModelStore.json().valueToTree(candidates));
+        EvalFiles.json(out.resolve("selection.json"), root);
+        List<List<Object>> rows = new ArrayList<>();
+        for (Choice c : choices) {
+            Cell w = c.cell();
+            rows.add(List.of(c.family(), size(c.perClass()), c.lambda(), c.seed(), c.candidates(), w.valTop1Mean(),
+                    w.top1Mean(), w.top1Std(), w.top3Mean(), w.top3Std(), c.source()));
+        }
+        EvalFiles.csv(out.resolve("selection.csv"), List.of("family", "perClass", "lambda", "seed", "candidates",
+                "valTop1Mean", "top1Mean", "top1Std", "top3Mean", "top3Std", "model"), rows);
     }
 
     static List<Integer> parseSizes(List<String> sizes) {

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 @Command(name = "recon", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Reconstruction quality of a model: mean PSNR (pixel space) and sparsity of the codes on the test",
                 "split (--split val for validation), codes from the encoder (FISTA from zero for DO models), in the",
-                "batches of 250 of the model's configuration, as REFERENCE.md's test figures.",
+                "batches of 250 of the model's configuration, as docs/method.md's test figures.",
                 "Writes OUT/recon.json (with the energy and its terms, code statistics and the model's configuration),",
                 "OUT/recon.csv and OUT/recon.png (inputs above their reconstructions, in pixel space)."})
 final class EvalReconCommand implements Callable<Integer> {

@@ -8,7 +8,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The paper's published numbers (REFERENCE.md), for comparison in charts and reports. */
+/** The paper's published numbers (docs/method.md), for comparison in charts and reports. */
 final class PaperResults {
     private static final JsonNode ROOT = load();
 

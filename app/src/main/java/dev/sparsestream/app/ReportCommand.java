@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "report", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Gathers results into one Markdown report with the paper's numbers (REFERENCE.md) beside ours and the",
+        description = {"Gathers results into one Markdown report with the paper's numbers (docs/method.md) beside ours and the",
                 "pictures embedded: every run of the given sweeps and run folders (test PSNR and sparsity against the",
                 "paper's at the same model and lambda; denoising against Table 1 where 'eval denoise' was run; the",
                 "decoder's atoms), the sweeps' trade-off charts, a classification folder ('eval classify') and a collapse",

@@ -481,6 +481,7 @@ class TrainCommand implements Callable<Integer> {
     static final class Progress implements RunListener {
         private final boolean bar;
         private ProgressBar pb;
+        private boolean warnedAllZero;
 
         Progress(boolean bar) {
             this.bar = bar;
@@ -514,6 +515,14 @@ class TrainCommand implements Callable<Integer> {
                     r.epoch(), r.seconds(), r.train().energy(), r.train().psnr(), r.train().sparsity(), r.train().fistaSteps(),
                     r.val().energy(), r.val().psnr(), r.val().sparsity(), r.train().minCodeStd(), r.train().deadComponents(),
                     isBest ? "  *best" : "");
+            if (r.train().sparsity() == 1.0 && !warnedAllZero) {
+                // with every code at 0 the decoder's output is constant and its gradient through the codes is 0
+                // (for a non-linear decoder with b1 <= 0, relu'(0) = 0 stops everything): nothing will move
+                warnedAllZero = true;
+                System.out.printf("warning: every code of epoch %d was zero (sparsity 1.000, %.1f FISTA steps): the"
+                        + " shrinkage outweighs the reconstruction's pull, so the model cannot learn from here; give a"
+                        + " smaller --lambda%n", r.epoch(), r.train().fistaSteps());
+            }
         }
 
         void close() {

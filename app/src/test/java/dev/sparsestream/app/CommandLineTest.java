@@ -71,6 +71,7 @@ class CommandLineTest {
                 "--http-port", "0");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("epoch   1") && r.out().contains("epoch   2"), r.out());
+        assertTrue(!r.out().contains("warning: every code"), r.out());
 
         JsonNode report = new ObjectMapper().readTree(runDir.resolve("report.json").toFile());
         assertEquals("VDL", report.get("model").asText());
@@ -171,6 +172,19 @@ class CommandLineTest {
         assertTrue(changes.get(0).get("fromBatch").asLong() <= snap.nextSeq(), changes.toString());
         JsonNode end = new ObjectMapper().readTree(runDir.resolve("run.json").toFile());
         assertEquals("completed", end.get("status").asText(), end.toString());
+    }
+
+    @Test
+    void aModelWhoseCodesAreAllZeroIsToldSo() throws Exception {
+        Path data = mnistParent();
+        assumeTrue(MnistFiles.problems(data.resolve("mnist")).isEmpty(), "MNIST not fetched");
+        // DO-NL's codes start at 0.1; a threshold of 0.05 a step takes them to 0 before the untrained decoder pulls
+        Run r = run("train", "--model", "DO-NL", "--lambda", "0.05", "--epochs", "2", "--train-samples", "500",
+                "--data-dir", data.toString(), "--out", tmp.resolve("dead").toString(), "--no-progress", "--no-dashboard");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("warning: every code of epoch 1 was zero") && r.out().contains("smaller --lambda"),
+                r.out());
+        assertEquals(1, r.out().split("warning: every code", -1).length - 1, "said once: " + r.out());
     }
 
     @Test

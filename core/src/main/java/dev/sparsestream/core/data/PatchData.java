@@ -7,7 +7,7 @@ import java.nio.file.Path;
 /**
  * Natural-image patches as training uses them: a patch file made by {@code sparse-stream patches build}
  * (see {@link PatchFile}), its train, validation and test patches each with its maps back to pixel space,
- * {@code pixel = 0.259 (x s + m) + 0.457} (REFERENCE.md, "Natural-image patches").
+ * {@code pixel = 0.259 (x s + m) + 0.457} (docs/method.md, "Natural-image patches").
  */
 public final class PatchData {
     private PatchData() {

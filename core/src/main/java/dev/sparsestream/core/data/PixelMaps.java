@@ -8,7 +8,7 @@ import java.util.Objects;
  * Per-sample, per-value maps from a data set's normalised space back to pixel space:
  * {@code pixel_ip = scale_ip * x_ip + offset_ip}. Natural-image patches need them because local contrast
  * normalisation divides every patch by its own std map s and subtracts its own mean map m
- * (REFERENCE.md, "Natural-image patches"): with the grey normalisation on top,
+ * (docs/method.md, "Natural-image patches"): with the grey normalisation on top,
  * {@code pixel = 0.259 (x s + m) + 0.457}, so {@code scale = 0.259 s} and {@code offset = 0.259 m + 0.457}.
  * Data sets without maps use their {@link Normalisation}, the same for every sample.
  *

@@ -11,7 +11,7 @@ import dev.sparsestream.core.train.Summary;
 import java.util.Random;
 
 /**
- * Denoising (REFERENCE.md, "Metrics"; the paper's Table 1): y_sigma = y + sigma N(0, 1) in the normalised
+ * Denoising (docs/method.md, "Metrics"; the paper's Table 1): y_sigma = y + sigma N(0, 1) in the normalised
  * space, codes from the encoder applied to y_sigma (FISTA from zero for the decoder-only families), and the
  * PSNR of their reconstruction against the clean y. PSNR is in pixel space with the clean data's maps.
  */

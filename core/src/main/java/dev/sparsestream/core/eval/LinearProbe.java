@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * A linear classifier with bias, logits = F W^T + b, trained by Adam on the mean cross-entropy (REFERENCE.md,
+ * A linear classifier with bias, logits = F W^T + b, trained by Adam on the mean cross-entropy (docs/method.md,
  * "Low-data classification"): batches of {@code batchSize} reshuffled every epoch (the last one smaller, as
  * PyTorch's DataLoader gives it), and the weights of the epoch with the lowest validation loss kept and tested.
  * F is either the data as given (fixed features: raw pixels, or codes of a frozen pretrained model) or the
@@ -50,10 +50,12 @@ public final class LinearProbe {
     /**
      * Test figures of the kept (best validation loss) epoch.
      *
-     * @param top1Error fraction of test samples whose label is not the top logit
-     * @param top3Error fraction whose label is not among the three top logits
+     * @param valTop1Error the kept epoch's top-1 error on the validation set (what model selection compares)
+     * @param top1Error    fraction of test samples whose label is not the top logit
+     * @param top3Error    fraction whose label is not among the three top logits
      */
-    public record Result(int trainSamples, int bestEpoch, double bestValLoss, double top1Error, double top3Error) {
+    public record Result(int trainSamples, int bestEpoch, double bestValLoss, double valTop1Error, double top1Error,
+                         double top3Error) {
     }
 
     private final int classes;
@@ -118,6 +120,7 @@ public final class LinearProbe {
             best.add(p.copy());
         }
         double bestLoss = Double.POSITIVE_INFINITY;
+        double bestValTop1 = Double.NaN;
         int bestEpoch = 0;
         int n = train.size();
         int[] order = new int[n];
@@ -136,9 +139,11 @@ public final class LinearProbe {
                 lossAndGradients(buf);
                 adam.step(buf.gradients);
             }
-            double loss = evaluate(val, c.batchSize())[0];
+            double[] v = evaluate(val, c.batchSize());
+            double loss = v[0];
             if (loss < bestLoss) { // NaN never improves
                 bestLoss = loss;
+                bestValTop1 = v[1];
                 bestEpoch = epoch;
                 for (int p = 0; p < params.size(); p++) {
                     best.get(p).copyFrom(params.get(p));
@@ -152,7 +157,7 @@ public final class LinearProbe {
             params.get(p).copyFrom(best.get(p));
         }
         double[] t = evaluate(test, c.batchSize());
-        return new Result(n, bestEpoch, bestLoss, t[1], t[2]);
+        return new Result(n, bestEpoch, bestLoss, bestValTop1, t[1], t[2]);
     }
 
     private static void shuffle(int[] a, Random rng) {

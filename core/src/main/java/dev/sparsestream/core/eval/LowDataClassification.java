@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Low-data classification (REFERENCE.md; the paper's Figure 9): for N samples per class (the first N of each
+ * Low-data classification (docs/method.md; the paper's Figure 9): for N samples per class (the first N of each
  * class in the training split's order) and for the full split, a linear classifier on each method's features,
  * over several seeds; top-1 and top-3 test error as mean and spread.
  */
@@ -36,9 +36,14 @@ public final class LowDataClassification {
     /**
      * @param perClass N, or {@link #FULL}
      * @param top1     one test error per seed
+     * @param valTop1  one validation error per seed, of the epoch kept (what selects among models)
      */
     public record Cell(String method, int perClass, int trainSamples, long[] seeds, double[] top1, double[] top3,
-                       int[] bestEpochs) {
+                       int[] bestEpochs, double[] valTop1) {
+        public double valTop1Mean() {
+            return mean(valTop1);
+        }
+
         public double top1Mean() {
             return mean(top1);
         }
@@ -145,6 +150,7 @@ public final class LowDataClassification {
                         : m.train().select(m.train().name() + "[" + size + "/class]", firstPerClass(m.train(), size, classes));
                 double[] top1 = new double[seeds.length];
                 double[] top3 = new double[seeds.length];
+                double[] valTop1 = new double[seeds.length];
                 int[] best = new int[seeds.length];
                 for (int s = 0; s < seeds.length; s++) {
                     LinearProbe.Config c = new LinearProbe.Config(epochs, LinearProbe.Config.LEARNING_RATE,
@@ -154,9 +160,10 @@ public final class LowDataClassification {
                             : LinearProbe.train(train, m.val(), m.test(), classes, c);
                     top1[s] = r.top1Error();
                     top3[s] = r.top3Error();
+                    valTop1[s] = r.valTop1Error();
                     best[s] = r.bestEpoch();
                 }
-                Cell cell = new Cell(m.name(), size, train.size(), seeds.clone(), top1, top3, best);
+                Cell cell = new Cell(m.name(), size, train.size(), seeds.clone(), top1, top3, best, valTop1);
                 cells.add(cell);
                 progress.accept(cell);
             }

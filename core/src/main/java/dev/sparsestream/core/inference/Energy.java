@@ -5,7 +5,7 @@ import dev.sparsestream.core.tensor.Matrix;
 import java.nio.FloatBuffer;
 
 /**
- * The terms of the inference energy of one batch (REFERENCE.md), each already weighted:
+ * The terms of the inference energy of one batch (docs/method.md), each already weighted:
  * reconstruction sum_i mean_p (y_i - D(z_i))^2, sparsity lambda sum_i ||z_i||_1,
  * hinge beta sum_j [(T - s_j)_+]^2 and encoder gamma sum_i mean_k (z_ik - zE_ik)^2.
  */

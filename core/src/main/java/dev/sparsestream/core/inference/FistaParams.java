@@ -3,7 +3,7 @@ package dev.sparsestream.core.inference;
 import dev.sparsestream.core.model.ModelConfig;
 
 /**
- * The inference energy's weights and FISTA's settings (REFERENCE.md, "Inference energy" and "FISTA").
+ * The inference energy's weights and FISTA's settings (docs/method.md, "Inference energy" and "FISTA").
  *
  * @param lambda    weight of sum_i ||z_i||_1, applied through the shrinkage threshold lambda * eta
  * @param beta      weight of the variance hinge sum_j [(T - s_j)_+]^2

@@ -5,7 +5,7 @@ import dev.sparsestream.core.tensor.Matrix;
 import java.nio.FloatBuffer;
 
 /**
- * PSNR per sample in pixel space, then averaged (REFERENCE.md, "Metrics"): p = std x + mean for target
+ * PSNR per sample in pixel space, then averaged (docs/method.md, "Metrics"): p = std x + mean for target
  * and reconstruction, no clamping; mse_i = mean over pixels (1e-4 where it is 0); PSNR_i = 10 log10(1 / mse_i).
  * Natural-image patches map back to pixels per sample and pixel ({@link dev.sparsestream.core.data.PixelMaps}:
  * p = scale x + offset), so their difference is scale times the normalised one.

@@ -18,7 +18,7 @@ public enum Family {
     WDL_NL("WDL-NL", true, true, Bound.WEIGHT_DECAY),
     DO_NL("DO-NL", true, false, Bound.COLUMN_NORM);
 
-    /** What bounds the decoder (REFERENCE.md, "Learning"). */
+    /** What bounds the decoder (docs/method.md, "Learning"). */
     public enum Bound { COLUMN_NORM, WEIGHT_DECAY, VARIANCE }
 
     private final String label;

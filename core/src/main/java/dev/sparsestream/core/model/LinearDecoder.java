@@ -83,7 +83,7 @@ public final class LinearDecoder implements Decoder {
         @Override
         public void bind(Matrix y) {
             Matrix.requireShape(y, n, dataDim(), "decoder target");
-            // W^T (W x - y) = (W^T W) x - W^T y: per step only an l x l product (REFERENCE.md).
+            // W^T (W x - y) = (W^T W) x - W^T y: per step only an l x l product.
             Matrix.gemm(w, true, w, false, gram, 1f, 0f);
             Matrix.gemm(y, false, w, false, yw, 1f, 0f);
         }

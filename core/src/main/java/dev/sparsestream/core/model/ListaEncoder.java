@@ -29,7 +29,7 @@ public final class ListaEncoder {
         this.iterations = iterations;
     }
 
-    /** PyTorch's nn.Linear initialisation: uniform in +-1/sqrt(fan_in); b starts at 0 (REFERENCE.md). */
+    /** PyTorch's nn.Linear initialisation: uniform in +-1/sqrt(fan_in); b starts at 0 (docs/method.md). */
     public static ListaEncoder initialise(int dataDim, int codeDim, int iterations, Random rng) {
         Matrix u = Matrix.uniform(codeDim, dataDim, 1 / Math.sqrt(dataDim), rng);
         Matrix s = Matrix.uniform(codeDim, codeDim, 1 / Math.sqrt(codeDim), rng);

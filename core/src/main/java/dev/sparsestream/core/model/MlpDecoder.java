@@ -21,7 +21,7 @@ public final class MlpDecoder implements Decoder {
         this.w2 = w2;
     }
 
-    /** nn.Linear initialisation for both layers (uniform +-1/sqrt(fan_in)); b1 starts at 0 (REFERENCE.md). */
+    /** nn.Linear initialisation for both layers (uniform +-1/sqrt(fan_in)); b1 starts at 0 (docs/method.md). */
     public static MlpDecoder initialise(int codeDim, int hiddenDim, int dataDim, Random rng) {
         Matrix w1 = Matrix.uniform(hiddenDim, codeDim, 1 / Math.sqrt(codeDim), rng);
         Matrix w2 = Matrix.uniform(dataDim, hiddenDim, 1 / Math.sqrt(hiddenDim), rng);

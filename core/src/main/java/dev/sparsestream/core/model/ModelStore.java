@@ -57,7 +57,7 @@ import java.util.stream.Collectors;
  * </pre>
  *
  * <p>Parameter files are NumPy {@code .npy} (format 1.0, dtype {@code '<f4'}, C order) in the layout of
- * REFERENCE.md ("Models"); biases are 1-D. {@code numpy.load} reads them as they are.
+ * docs/method.md ("Models"); biases are 1-D. {@code numpy.load} reads them as they are.
  *
  * <p>The {@code .npy} files are written and read by {@link NpyFiles} (not ND4J, whose reader accepts
  * truncated files); they are byte-compatible with both NumPy and ND4J.

@@ -3,7 +3,7 @@ package dev.sparsestream.core.model;
 import dev.sparsestream.core.data.Normalisation;
 
 /**
- * Table 3 of the paper (REFERENCE.md, "Hyperparameters"): batch 250, L = 3, K = 200. MNIST: l = 128,
+ * Table 3 of the paper (docs/method.md, "Hyperparameters"): batch 250, L = 3, K = 200. MNIST: l = 128,
  * m = 1024, 200 epochs; natural-image patches: l = 256, m = 2048, 100 epochs. The lambda given is the one the
  * paper's headline figures use; every value can be overridden.
  */

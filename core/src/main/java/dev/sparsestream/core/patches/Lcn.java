@@ -2,7 +2,7 @@ package dev.sparsestream.core.patches;
 
 /**
  * Local contrast normalisation of a batch of grey 52 x 52 crops into 28 x 28 patches, as the paper's
- * reference code does it (REFERENCE.md, "Natural-image patches"). With K the 13 x 13 Gaussian kernel
+ * reference code does it (docs/method.md, "Natural-image patches"). With K the 13 x 13 Gaussian kernel
  * (sigma 5, normalised to sum 1) and valid convolutions:
  * <pre>
  *   m = K * x                     (40, 40)   local mean

@@ -15,7 +15,7 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /**
- * Builds the natural-image patch dataset from a folder of photos as REFERENCE.md describes: images in a
+ * Builds the natural-image patch dataset from a folder of photos as docs/method.md describes: images in a
  * seeded random permutation, cycled over as often as needed, in batches of 250; each resized so the
  * shorter side is 256 (Pillow's antialiased bilinear), a random 52 x 52 crop, grey (Pillow's L), x =
  * (v / 255 - 0.457) / 0.259, LCN over the batch ({@link Lcn}), and the patches whose pixel std is at

@@ -12,7 +12,7 @@ import dev.sparsestream.core.model.SparseAutoencoder;
 import dev.sparsestream.core.tensor.Matrix;
 
 /**
- * Amortised evaluation (REFERENCE.md, "Early stopping" and "Metrics"): codes from the encoder alone,
+ * Amortised evaluation (docs/method.md, "Early stopping" and "Metrics"): codes from the encoder alone,
  * in fixed batches in dataset order; for the decoder-only families, codes from FISTA started at zero.
  * The energy is the mean over batches of each batch's summed energy (its encoder term is 0).
  */

@@ -13,7 +13,7 @@ import java.util.List;
  * The sequential trainer: epochs of shuffled minibatches (seeded by the configuration; the last
  * incomplete batch dropped), a validation pass with encoder codes after each epoch, and early
  * stopping that keeps the encoder and decoder of the epoch with the lowest validation energy
- * (REFERENCE.md). Test figures come from that best model.
+ * (docs/method.md). Test figures come from that best model.
  */
 public final class Trainer {
     private final ModelConfig config;

@@ -16,7 +16,7 @@ import java.util.concurrent.Future;
 
 /**
  * One training batch as a step function over an explicit state: the model being trained, its two Adam
- * optimisers and every batch buffer. Per batch (REFERENCE.md, "Learning"):
+ * optimisers and every batch buffer. Per batch (docs/method.md, "Learning"):
  * <ol>
  *   <li>zE = E(y); FISTA from Z0 = zE (zeros without an encoder) gives Z*;</li>
  *   <li>decoder: one Adam step on mean_i mean_p (y_i - D(z*_i))^2, then column norms (SDL, DO);</li>

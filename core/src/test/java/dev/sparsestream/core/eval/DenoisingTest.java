@@ -39,7 +39,7 @@ class DenoisingTest {
 
     @Test
     void noisyInputPsnrIsTheAnalyticValueForMnistsNormalisation() {
-        // sigma 1 in the normalised space is 0.3081 in pixels: PSNR = 10 log10(1 / 0.3081^2) = 10.2 dB (REFERENCE.md)
+        // sigma 1 in the normalised space is 0.3081 in pixels: PSNR = 10 log10(1 / 0.3081^2) = 10.2 dB (docs/method.md)
         Dataset clean = data(500, 784, 1, false);
         Normalisation mnist = Presets.mnist(Family.VDL).normalisation();
         Dataset noisy = Denoising.noisy(clean, 1.0, 5);

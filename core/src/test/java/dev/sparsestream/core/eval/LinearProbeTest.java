@@ -38,6 +38,7 @@ class LinearProbeTest {
         LinearProbe.Result r = LinearProbe.train(train, val, test, 3, new LinearProbe.Config(60, 1e-2, 50, 7));
         assertEquals(0.0, r.top1Error());
         assertEquals(0.0, r.top3Error());
+        assertEquals(0.0, r.valTop1Error());
         assertTrue(r.bestValLoss() < 0.1, "validation loss " + r.bestValLoss());
         // the same seed gives the same classifier
         assertEquals(r, LinearProbe.train(train, val, test, 3, new LinearProbe.Config(60, 1e-2, 50, 7)));
@@ -59,6 +60,7 @@ class LinearProbeTest {
         Dataset test = clusters("test", 300, 3, 3);
         LinearProbe.Result r = LinearProbe.train(train, val, test, 3, new LinearProbe.Config(20, 1e-2, 50, 7));
         assertTrue(r.top1Error() > 0.05, "top-1 error " + r.top1Error());
+        assertTrue(r.valTop1Error() > 0.05, "validation top-1 error " + r.valTop1Error());
         assertEquals(0.0, r.top3Error()); // with 3 classes the true one is always among the top 3
     }
 

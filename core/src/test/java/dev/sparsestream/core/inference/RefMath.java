@@ -8,7 +8,7 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * Independent double-precision reference computations for the tests: plain loops over double[][]
- * (row = sample), written from REFERENCE.md and not from the main code.
+ * (row = sample), written from docs/method.md and not from the main code.
  */
 public final class RefMath {
     private RefMath() {

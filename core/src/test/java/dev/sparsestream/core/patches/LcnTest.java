@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** LCN against a direct, unoptimised evaluation of REFERENCE.md's formulas with the 2-D kernel. */
+/** LCN against a direct, unoptimised evaluation of docs/method.md's formulas with the 2-D kernel. */
 class LcnTest {
 
     /** The 13 x 13 kernel written directly: exp(-(dx^2 + dy^2) / (2 sigma^2)), normalised over all 169. */
