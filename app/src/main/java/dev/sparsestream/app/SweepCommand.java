@@ -31,8 +31,9 @@ import picocli.CommandLine.Option;
                 "interrupted sweep stopped (a run cut off mid-training resumes from its last snapshot). Adding models,",
                 "lambdas or seeds, or raising --epochs, extends a sweep; finished runs are kept. A run that fails is",
                 "recorded with its message and the sweep goes on with the next.",
-                "Writes OUT/sweep.json, OUT/sweep.csv (one row per run), OUT/tradeoff.csv (means over seeds) and",
-                "OUT/tradeoff.png."})
+                "Writes OUT/sweep.json, OUT/sweep.csv (one row per run), OUT/tradeoff.csv (means over seeds),",
+                "OUT/tradeoff.png and OUT/curves.png (every run's validation energy and PSNR, FISTA steps and smallest",
+                "code std, epoch by epoch)."})
 final class SweepCommand implements Callable<Integer> {
     @Option(names = "--models", split = ",", required = true, paramLabel = "M", description = "Model families, comma separated.")
     List<String> models;
@@ -328,6 +329,7 @@ final class SweepCommand implements Callable<Integer> {
                 "sparsityStd"), trade);
         if (!points.isEmpty()) {
             EvalFiles.png(out.resolve("tradeoff.png"), ImageGrid.png(plot(points, s.base().dataset(), s.epochs())));
+            EvalFiles.png(out.resolve("curves.png"), ImageGrid.png(curves(out, s.entries())));
         }
         System.out.printf("%nsweep in %s: %d runs evaluated of %d; trade-off in %s%n", out,
                 s.entries().stream().filter(e -> e.status().equals(Entry.EVALUATED)).count(), s.entries().size(),
@@ -336,6 +338,38 @@ final class SweepCommand implements Callable<Integer> {
             System.out.printf("  %-7s lambda %-7s PSNR %.2f dB  sparsity %.1f%%%s%n", p.model(), EvalFiles.number(p.lambda()),
                     p.psnr(), 100 * p.sparsity(), p.runs() > 1 ? " (mean of " + p.runs() + " seeds)" : "");
         }
+    }
+
+    /**
+     * Every evaluated run's course, epoch by epoch: validation energy and PSNR (what early stopping sees), and the
+     * training batches' mean FISTA steps and smallest code std (where an unstable run shows first).
+     */
+    static BufferedImage curves(Path out, List<Entry> entries) throws Exception {
+        List<String> names = new ArrayList<>();
+        List<TrainingReport> reports = new ArrayList<>();
+        for (Entry e : entries) {
+            if (e.status().equals(Entry.EVALUATED)) {
+                names.add(e.model() + " \u03bb " + EvalFiles.number(e.lambda()) + " seed " + e.seed());
+                reports.add(TrainingReport.read(out.resolve(e.dir()).resolve("report.json")));
+            }
+        }
+        String[] titles = {"Validation energy (encoder codes)", "Validation PSNR", "Training batches: mean FISTA steps",
+                "Training batches: smallest code std"};
+        String[] axes = {"energy", "PSNR (dB)", "FISTA steps", "std"};
+        List<java.util.function.ToDoubleFunction<TrainingReport.Epoch>> values = List.of(e -> e.val().energy(),
+                e -> e.val().psnr(), e -> e.train().fistaSteps(), e -> e.train().minCodeStd());
+        List<BufferedImage> panels = new ArrayList<>();
+        for (int p = 0; p < titles.length; p++) {
+            List<Charts.Series> series = new ArrayList<>();
+            for (int r = 0; r < reports.size(); r++) {
+                List<TrainingReport.Epoch> epochs = reports.get(r).epochs();
+                series.add(new Charts.Series(names.get(r), epochs.stream().mapToDouble(TrainingReport.Epoch::epoch).toArray(),
+                        epochs.stream().mapToDouble(values.get(p)).toArray(), null, Charts.Style.SOLID, Charts.colour(r)));
+            }
+            panels.add(Charts.render(new Charts.Spec(titles[p], "epoch", axes[p], false, false,
+                    series), 720, 420));
+        }
+        return Charts.grid(panels, 2);
     }
 
     /** PSNR against sparsity (%), a line per family through its lambdas (dashed: linear decoders), the paper's points. */

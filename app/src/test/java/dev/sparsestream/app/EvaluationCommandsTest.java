@@ -197,6 +197,9 @@ class EvaluationCommandsTest {
         assertEquals(3, Files.readAllLines(sw.resolve("sweep.csv")).size());
         assertEquals(3, Files.readAllLines(sw.resolve("tradeoff.csv")).size());
         png(sw.resolve("tradeoff.png"));
+        BufferedImage curves = png(sw.resolve("curves.png")); // four panels, two by two
+        assertEquals(1440, curves.getWidth());
+        assertEquals(840, curves.getHeight());
         Path run1 = sw.resolve(state.get("entries").get(0).get("dir").asText());
         JsonNode before = JSON.readTree(run1.resolve("report.json").toFile());
 

@@ -113,6 +113,33 @@ public final class Charts {
         return BitmapEncoder.getBufferedImage(chart);
     }
 
+    /** Images in rows of {@code perRow}, each row {@link #sideBySide}, the rows left-aligned one above the next. */
+    public static BufferedImage grid(List<BufferedImage> images, int perRow) {
+        if (perRow < 1) {
+            throw new IllegalArgumentException("a grid needs at least 1 image per row, got " + perRow);
+        }
+        List<BufferedImage> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < images.size(); i += perRow) {
+            rows.add(sideBySide(images.subList(i, Math.min(images.size(), i + perRow))));
+        }
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException("no images to lay out");
+        }
+        int width = rows.stream().mapToInt(BufferedImage::getWidth).max().orElseThrow();
+        int height = rows.stream().mapToInt(BufferedImage::getHeight).sum();
+        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, width, height);
+        int y = 0;
+        for (BufferedImage r : rows) {
+            g.drawImage(r, 0, y, null);
+            y += r.getHeight();
+        }
+        g.dispose();
+        return out;
+    }
+
     /** Images next to each other, top-aligned, on white. */
     public static BufferedImage sideBySide(List<BufferedImage> images) {
         if (images.isEmpty()) {
