@@ -127,15 +127,22 @@ public final class Charts {
         }
         int width = rows.stream().mapToInt(BufferedImage::getWidth).max().orElseThrow();
         int height = rows.stream().mapToInt(BufferedImage::getHeight).sum();
-        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        BufferedImage out = white(width, height);
         Graphics2D g = out.createGraphics();
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, width, height);
         int y = 0;
         for (BufferedImage r : rows) {
             g.drawImage(r, 0, y, null);
             y += r.getHeight();
         }
+        g.dispose();
+        return out;
+    }
+
+    private static BufferedImage white(int width, int height) {
+        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, width, height);
         g.dispose();
         return out;
     }
@@ -147,10 +154,8 @@ public final class Charts {
         }
         int width = images.stream().mapToInt(BufferedImage::getWidth).sum();
         int height = images.stream().mapToInt(BufferedImage::getHeight).max().orElseThrow();
-        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        BufferedImage out = white(width, height);
         Graphics2D g = out.createGraphics();
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, width, height);
         int x = 0;
         for (BufferedImage i : images) {
             g.drawImage(i, x, 0, null);
