@@ -1,5 +1,6 @@
 package dev.sparsestream.app;
 
+import dev.sparsestream.core.io.AtomicFiles;
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
@@ -18,15 +19,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparsestream.protocol.ControlReply;
 import dev.sparsestream.protocol.LearnerCommand;
-import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -181,9 +178,9 @@ public final class ControlServer implements AutoCloseable {
         InetSocketAddress address = binding.localAddress();
         info = new ControlInfo(address.getAddress().getHostAddress(), address.getPort(), ProcessHandle.current().pid());
         try {
-            writeAtomically(tokenFile, token, true);
+            AtomicFiles.write(tokenFile, out -> out.write(token), true);
             infoBytes = ControlInfo.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(info);
-            writeAtomically(infoFile, infoBytes, false);
+            AtomicFiles.write(infoFile, infoBytes);
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
@@ -265,39 +262,6 @@ public final class ControlServer implements AutoCloseable {
             }
         } catch (IOException e) {
             system.log().warn("cannot remove {}: {}", file, e.toString());
-        }
-    }
-
-    /**
-     * Writes to a temporary file in the same folder and renames it over {@code target}, so a reader sees
-     * the old file or the complete new one, never a partial one. With {@code ownerOnly} the file is
-     * created owner read/write from the start (no window in which others could open it).
-     */
-    static void writeAtomically(Path target, byte[] content, boolean ownerOnly) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        boolean posix = Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class);
-        String prefix = "." + target.getFileName() + ".";
-        Path tmp = posix
-                ? Files.createTempFile(dir, prefix, ".tmp",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(ownerOnly ? "rw-------" : "rw-r--r--")))
-                : Files.createTempFile(dir, prefix, ".tmp");
-        try {
-            if (posix) {
-                // The creation mode is reduced by the umask; set exactly what is meant.
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(ownerOnly ? "rw-------" : "rw-r--r--"));
-            } else if (ownerOnly) {
-                File f = tmp.toFile();
-                boolean ok = f.setReadable(false, false) & f.setReadable(true, true)
-                        & f.setWritable(false, false) & f.setWritable(true, true);
-                if (!ok) {
-                    throw new IOException("cannot restrict " + tmp + " to its owner");
-                }
-            }
-            Files.write(tmp, content);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
         }
     }
 

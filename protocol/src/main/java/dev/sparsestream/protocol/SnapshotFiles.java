@@ -1,5 +1,6 @@
 package dev.sparsestream.protocol;
 
+import dev.sparsestream.core.io.AtomicFiles;
 import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
 import static java.nio.file.StandardCopyOption.REPLACE_EXISTING;
 import static java.nio.file.StandardOpenOption.CREATE;
@@ -212,25 +213,15 @@ public final class SnapshotFiles {
             return;
         }
         Files.move(current, runDir.resolve(PREVIOUS_FILE_NAME), ATOMIC_MOVE, REPLACE_EXISTING);
-        forceDirectory(runDir);
+        AtomicFiles.syncFolder(runDir);
     }
 
     /** Step 4: the complete temporary file becomes the current snapshot. */
     static Path install(Path runDir, Path temp) throws IOException {
         Path current = runDir.resolve(FILE_NAME);
         Files.move(temp, current, ATOMIC_MOVE, REPLACE_EXISTING);
-        forceDirectory(runDir);
+        AtomicFiles.syncFolder(runDir);
         return current;
-    }
-
-    /** Makes the directory's entries (the renames) durable where the platform supports syncing a directory. */
-    private static void forceDirectory(Path dir) {
-        try (FileChannel channel = FileChannel.open(dir, READ)) {
-            channel.force(true);
-        } catch (IOException | UnsupportedOperationException unsupported) {
-            // Windows cannot open a directory as a channel and some file systems refuse fsync on one;
-            // there the rename is as durable as the platform makes it.
-        }
     }
 
     /** The payload of {@code file} after checking the header, the length and the checksum. */

@@ -1,7 +1,7 @@
 package dev.sparsestream.core.data;
 
+import dev.sparsestream.core.io.AtomicFiles;
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,12 +17,10 @@ import java.security.SecureRandom;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -228,13 +226,8 @@ public final class MnistFetcher {
 
     /** Best effort: a failure to clean up must not hide the outcome of the fetch itself. */
     private static void deleteRecursively(Path dir, PrintStream log) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            AtomicFiles.deleteRecursively(dir);
         } catch (IOException | RuntimeException e) {
             log.println("warning: could not remove temporary directory " + dir + ": " + e);
         }

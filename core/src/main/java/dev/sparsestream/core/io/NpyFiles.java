@@ -10,7 +10,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -532,40 +531,20 @@ public final class NpyFiles {
         String header = dict + " ".repeat((64 - unpadded % 64) % 64) + "\n";
         byte[] headerBytes = header.getBytes(StandardCharsets.ISO_8859_1);
 
-        Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        Files.createDirectories(dir);
         FloatBuffer values = m.data();
         int n = m.size();
-        Path tmp = AtomicFiles.newTemporarySibling(target);
-        try {
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ByteBuffer buf = ByteBuffer.allocate(IO_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-                buf.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) headerBytes.length).put(headerBytes);
-                for (int i = 0; i < n; i++) {
-                    if (buf.remaining() < Float.BYTES) {
-                        buf.flip();
-                        writeFully(out, buf);
-                        buf.clear();
-                    }
-                    buf.putFloat(values.get(i));
+        AtomicFiles.write(file.toAbsolutePath(), out -> {
+            ByteBuffer buf = ByteBuffer.allocate(IO_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+            buf.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) headerBytes.length).put(headerBytes);
+            for (int i = 0; i < n; i++) {
+                if (buf.remaining() < Float.BYTES) {
+                    out.write(buf.array(), 0, buf.position());
+                    buf.clear();
                 }
-                buf.flip();
-                writeFully(out, buf);
-                out.force(true);
+                buf.putFloat(values.get(i));
             }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            tmp = null;
-            syncFolder(dir);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException e) {
-                    // Only a leftover temporary file; the failure that brought us here matters more.
-                }
-            }
-        }
+            out.write(buf.array(), 0, buf.position());
+        });
     }
 
     // ------------------------------------------------------------------------------------ file utils
@@ -578,21 +557,6 @@ public final class NpyFiles {
                 throw new FormatException(file + ": unexpected end of file at byte " + pos);
             }
             pos += r;
-        }
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
-        while (buf.hasRemaining()) {
-            ch.write(buf);
-        }
-    }
-
-    /** Flushes a folder's entries (the rename) to disk where the platform allows it. */
-    private static void syncFolder(Path folder) {
-        try (FileChannel ch = FileChannel.open(folder, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // Not supported everywhere (e.g. Windows); the file's contents were synced.
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.sparsestream.core.model;
 
+import dev.sparsestream.core.io.AtomicFiles;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -241,7 +242,7 @@ public final class ModelStore {
         boolean installed = false;
         try {
             writeContents(model, tmp);
-            syncFolder(tmp);
+            AtomicFiles.syncFolder(tmp);
 
             Path backup = null;
             if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
@@ -262,10 +263,10 @@ public final class ModelStore {
                 throw e;
             }
             installed = true;
-            syncFolder(parent);
+            AtomicFiles.syncFolder(parent);
             if (backup != null) {
                 try {
-                    deleteRecursively(backup);
+                    AtomicFiles.deleteRecursively(backup);
                 } catch (IOException e) {
                     // The new model is in place; a leftover backup is only clutter.
                     LOG.log(System.Logger.Level.WARNING, "saved " + target + " but could not delete the previous copy " + backup, e);
@@ -274,7 +275,7 @@ public final class ModelStore {
         } finally {
             if (!installed) {
                 try {
-                    deleteRecursively(tmp);
+                    AtomicFiles.deleteRecursively(tmp);
                 } catch (IOException e) {
                     LOG.log(System.Logger.Level.WARNING, "could not delete the temporary folder " + tmp, e);
                 }
@@ -556,28 +557,5 @@ public final class ModelStore {
                 return p;
             }
         }
-    }
-
-    /** Flushes a folder's entries (new names, renames) to disk where the platform allows it. */
-    private static void syncFolder(Path folder) {
-        try (FileChannel ch = FileChannel.open(folder, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // Not supported everywhere (e.g. Windows); the file contents themselves were synced.
-        }
-    }
-
-    private static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-            try (DirectoryStream<Path> entries = Files.newDirectoryStream(p)) {
-                for (Path e : entries) {
-                    deleteRecursively(e);
-                }
-            }
-        }
-        Files.deleteIfExists(p);
     }
 }
