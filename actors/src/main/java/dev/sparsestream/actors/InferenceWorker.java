@@ -1,8 +1,8 @@
 package dev.sparsestream.actors;
 
 import dev.sparsestream.core.device.Device;
+import dev.sparsestream.core.io.Json;
 import dev.sparsestream.core.model.ModelConfig;
-import dev.sparsestream.core.model.ModelStore;
 import dev.sparsestream.core.model.SparseAutoencoder;
 import dev.sparsestream.core.tensor.Matrix;
 import dev.sparsestream.core.train.InferenceStep;
@@ -77,7 +77,7 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
         if (!m.configJson().equals(configJson)) {
             ModelConfig config;
             try {
-                config = ModelStore.json().readValue(m.configJson(), ModelConfig.class);
+                config = Json.mapper().readValue(m.configJson(), ModelConfig.class);
             } catch (Exception e) {
                 throw new IllegalArgumentException("cannot read the model configuration sent by the learner: "
                         + e.getMessage(), e);

@@ -1,6 +1,7 @@
 package dev.sparsestream.actors;
 
 import dev.sparsestream.core.inference.FistaParams;
+import dev.sparsestream.core.io.Json;
 import dev.sparsestream.core.metrics.ComponentUsage;
 import dev.sparsestream.core.model.ModelStore;
 import dev.sparsestream.core.model.SparseAutoencoder;
@@ -12,7 +13,6 @@ import dev.sparsestream.protocol.Batch;
 import dev.sparsestream.protocol.BatchRecord;
 import dev.sparsestream.protocol.ControlReply;
 import dev.sparsestream.protocol.LambdaChange;
-import dev.sparsestream.protocol.LearnerStatus;
 import dev.sparsestream.protocol.LearnerCommand;
 import dev.sparsestream.protocol.LearnerCommand.CodesComputed;
 import dev.sparsestream.protocol.LearnerCommand.EpochValidated;
@@ -23,6 +23,7 @@ import dev.sparsestream.protocol.LearnerCommand.SetLambda;
 import dev.sparsestream.protocol.LearnerCommand.Stop;
 import dev.sparsestream.protocol.LearnerCommand.TakeSnapshot;
 import dev.sparsestream.protocol.LearnerCommand.WorkerReady;
+import dev.sparsestream.protocol.LearnerStatus;
 import dev.sparsestream.protocol.MonitorCommand;
 import dev.sparsestream.protocol.MonitorState;
 import dev.sparsestream.protocol.Snapshot;
@@ -593,7 +594,7 @@ public final class Learner extends AbstractBehavior<LearnerCommand> {
 
     private String configJson() {
         try {
-            return ModelStore.json().writeValueAsString(settings.config());
+            return Json.mapper().writeValueAsString(settings.config());
         } catch (Exception e) {
             throw new IllegalStateException("cannot write the configuration as JSON", e);
         }

@@ -2,20 +2,20 @@ package dev.sparsestream.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparsestream.actors.RunListener;
 import dev.sparsestream.actors.RunOutcome;
 import dev.sparsestream.actors.cluster.ClusterMembers;
+import dev.sparsestream.core.io.Json;
 import dev.sparsestream.core.model.ModelConfig;
-import dev.sparsestream.core.model.ModelStore;
 import dev.sparsestream.core.train.BatchMetrics;
 import dev.sparsestream.core.train.EpochReport;
 import dev.sparsestream.protocol.BatchRecord;
 import dev.sparsestream.protocol.LambdaChange;
-import dev.sparsestream.protocol.LearnerStatus;
 import dev.sparsestream.protocol.LearnerCommand;
+import dev.sparsestream.protocol.LearnerStatus;
 import dev.sparsestream.protocol.MonitorState;
 import dev.sparsestream.protocol.ProtocolTraffic;
 import dev.sparsestream.protocol.WorkerCommand;
@@ -73,7 +73,7 @@ public final class DashboardFeed implements RunListener {
     private long version; // bumped by every change, so that pollers can tell when to send
 
     public DashboardFeed(ModelConfig config, RunInfo info, LongSupplier clockMillis) {
-        this.json = ModelStore.json();
+        this.json = Json.mapper();
         this.config = config;
         this.info = info;
         this.clock = clockMillis;

@@ -1,6 +1,7 @@
 package dev.sparsestream.app;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparsestream.core.io.Json;
 import dev.sparsestream.core.model.SparseAutoencoder;
 import dev.sparsestream.core.tensor.Matrix;
 import dev.sparsestream.core.viz.ImageGrid;
@@ -67,7 +68,7 @@ final class EvalAtomsCommand implements Callable<Integer> {
             }
             n[i] = Math.sqrt(s);
         }
-        ObjectNode o = dev.sparsestream.core.model.ModelStore.json().createObjectNode();
+        ObjectNode o = dev.sparsestream.core.io.Json.mapper().createObjectNode();
         o.put("what", what);
         o.put("count", n.length);
         o.put("meanNorm", Arrays.stream(n).average().orElse(0));

@@ -10,6 +10,7 @@ import dev.sparsestream.core.eval.LowDataClassification.Method;
 import dev.sparsestream.core.eval.ModelSelection;
 import dev.sparsestream.core.eval.ModelSelection.Candidate;
 import dev.sparsestream.core.eval.ModelSelection.Choice;
+import dev.sparsestream.core.io.Json;
 import dev.sparsestream.core.model.ModelStore;
 import dev.sparsestream.core.model.Presets;
 import dev.sparsestream.core.model.SparseAutoencoder;
@@ -179,8 +180,8 @@ final class EvalClassifyCommand implements Callable<Integer> {
         sweeps.forEach(p -> sw.add(p.toString()));
         root.put("rule", "per family and samples per class, the run with the lowest mean validation top-1 error"
                 + " over the classifier's seeds; ties go to the run listed first");
-        root.set("choices", ModelStore.json().valueToTree(choices));
-        root.set("candidates", ModelStore.json().valueToTree(candidates));
+        root.set("choices", Json.mapper().valueToTree(choices));
+        root.set("candidates", Json.mapper().valueToTree(candidates));
         EvalFiles.json(out.resolve("selection.json"), root);
         List<List<Object>> rows = new ArrayList<>();
         for (Choice c : choices) {
@@ -226,7 +227,7 @@ final class EvalClassifyCommand implements Callable<Integer> {
         ArrayNode arr = root.putArray("cells");
         List<List<Object>> csv = new ArrayList<>();
         for (Cell c : cells) {
-            ObjectNode o = ModelStore.json().valueToTree(c);
+            ObjectNode o = Json.mapper().valueToTree(c);
             o.put("top1Mean", c.top1Mean());
             o.put("top1Std", c.top1Std());
             o.put("top3Mean", c.top3Mean());

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparsestream.core.data.Dataset;
 import dev.sparsestream.core.data.MnistData;
 import dev.sparsestream.core.eval.Collapse;
+import dev.sparsestream.core.io.Json;
 import dev.sparsestream.core.model.Family;
 import dev.sparsestream.core.model.ModelConfig;
-import dev.sparsestream.core.model.ModelStore;
 import dev.sparsestream.core.model.Presets;
 import dev.sparsestream.core.train.EpochReport;
 import dev.sparsestream.core.train.TrainingListener;
@@ -148,15 +148,15 @@ final class EvalCollapseCommand implements Callable<Integer> {
         for (Collapse.Trace t : traces) {
             ObjectNode o = runs.addObject();
             o.put("label", t.label());
-            o.set("config", ModelStore.json().valueToTree(t.config()));
+            o.set("config", Json.mapper().valueToTree(t.config()));
             o.put("codeL1First", t.codeL1()[0]);
             o.put("codeL1Last", last(t.codeL1()));
             o.put("columnNormFirst", t.columnNorm()[0]);
             o.put("columnNormLast", last(t.columnNorm()));
-            o.set("epochPosition", ModelStore.json().valueToTree(t.epochs()));
-            o.set("codeL1", ModelStore.json().valueToTree(t.codeL1()));
-            o.set("columnNorm", ModelStore.json().valueToTree(t.columnNorm()));
-            o.set("epochs", ModelStore.json().valueToTree(t.reports()));
+            o.set("epochPosition", Json.mapper().valueToTree(t.epochs()));
+            o.set("codeL1", Json.mapper().valueToTree(t.codeL1()));
+            o.set("columnNorm", Json.mapper().valueToTree(t.columnNorm()));
+            o.set("epochs", Json.mapper().valueToTree(t.reports()));
             for (int i = 0; i < t.epochs().length; i++) {
                 csv.add(List.of(t.label(), t.epochs()[i], t.codeL1()[i], t.columnNorm()[i]));
             }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparsestream.core.data.Dataset;
 import dev.sparsestream.core.eval.Denoising;
-import dev.sparsestream.core.model.ModelStore;
+import dev.sparsestream.core.io.Json;
 import dev.sparsestream.core.model.SparseAutoencoder;
 import dev.sparsestream.core.tensor.Matrix;
 import dev.sparsestream.core.train.Encoding;
@@ -78,7 +78,7 @@ final class EvalDenoiseCommand implements Callable<Integer> {
         for (double sigma : sigmas) {
             Denoising.Row r = Denoising.evaluate(m, test, sigma, seed);
             rows.add(r);
-            table.add(ModelStore.json().valueToTree(r));
+            table.add(Json.mapper().valueToTree(r));
             csv.add(List.of(m.config().model().label(), m.config().lambda(), sigma, r.cleanSparsity(), r.cleanPsnr(),
                     r.noisyPsnr(), r.noisySparsity(), r.denoisedPsnr()));
             Matrix noisy = tiles.inputs(Denoising.noisy(test, sigma, seed)); // the same noise as the figures

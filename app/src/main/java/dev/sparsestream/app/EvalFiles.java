@@ -2,8 +2,8 @@ package dev.sparsestream.app;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparsestream.core.io.AtomicFiles;
+import dev.sparsestream.core.io.Json;
 import dev.sparsestream.core.model.ModelConfig;
-import dev.sparsestream.core.model.ModelStore;
 import dev.sparsestream.core.model.SparseAutoencoder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -49,7 +49,7 @@ final class EvalFiles {
 
     /** A JSON object that starts with the provenance of a result. */
     static ObjectNode provenance(String command, Path modelDir, SparseAutoencoder model, Path data) {
-        ObjectNode root = ModelStore.json().createObjectNode();
+        ObjectNode root = Json.mapper().createObjectNode();
         root.put("command", command);
         root.put("version", Main.VERSION);
         if (modelDir != null) {
@@ -57,7 +57,7 @@ final class EvalFiles {
             root.put("model", model.config().model().label());
             root.put("lambda", model.config().lambda());
             root.put("dataset", model.config().dataset());
-            root.set("config", ModelStore.json().valueToTree(model.config()));
+            root.set("config", Json.mapper().valueToTree(model.config()));
         }
         if (data != null) {
             root.put("data", data.toString());
@@ -67,7 +67,7 @@ final class EvalFiles {
 
     static void json(Path file, Object value) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        AtomicFiles.write(file, ModelStore.json().writerWithDefaultPrettyPrinter().writeValueAsBytes(value));
+        AtomicFiles.write(file, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(value));
     }
 
     static void png(Path file, byte[] png) throws IOException {

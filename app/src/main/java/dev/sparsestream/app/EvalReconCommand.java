@@ -3,7 +3,7 @@ package dev.sparsestream.app;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparsestream.core.data.Dataset;
 import dev.sparsestream.core.inference.FistaParams;
-import dev.sparsestream.core.model.ModelStore;
+import dev.sparsestream.core.io.Json;
 import dev.sparsestream.core.model.SparseAutoencoder;
 import dev.sparsestream.core.tensor.Matrix;
 import dev.sparsestream.core.train.Encoding;
@@ -61,7 +61,7 @@ final class EvalReconCommand implements Callable<Integer> {
         root.put("psnr", s.psnr());
         root.put("sparsity", s.sparsity());
         root.put("energy", s.energy());
-        root.set("energyTerms", ModelStore.json().valueToTree(s.energyTerms()));
+        root.set("energyTerms", Json.mapper().valueToTree(s.energyTerms()));
         root.put("fistaSteps", s.fistaSteps());
         root.put("minCodeStd", s.minCodeStd());
         root.put("meanCodeStd", s.meanCodeStd());

@@ -1,7 +1,7 @@
 package dev.sparsestream.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sparsestream.core.model.ModelStore;
+import dev.sparsestream.core.io.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -20,7 +20,7 @@ final class PaperResults {
             if (in == null) {
                 throw new IllegalStateException("paper-results.json is missing from the jar");
             }
-            return ModelStore.json().readTree(in);
+            return Json.mapper().readTree(in);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,7 +1,7 @@
 package dev.sparsestream.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sparsestream.core.model.ModelStore;
+import dev.sparsestream.core.io.Json;
 import dev.sparsestream.core.train.TrainingReport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -54,7 +54,7 @@ final class ReportCommand implements Callable<Integer> {
             if (!Files.exists(file)) {
                 throw new IllegalArgumentException(s + " is not a sweep folder (no " + SweepCommand.FILE + ")");
             }
-            SweepCommand.State st = ModelStore.json().readValue(file.toFile(), SweepCommand.State.class);
+            SweepCommand.State st = Json.mapper().readValue(file.toFile(), SweepCommand.State.class);
             for (SweepCommand.Entry e : st.entries()) {
                 if (Files.exists(s.resolve(e.dir()).resolve("report.json"))) {
                     runDirs.add(s.resolve(e.dir()));
@@ -113,7 +113,7 @@ final class ReportCommand implements Callable<Integer> {
     }
 
     private static JsonNode readJson(Path p) throws IOException {
-        return Files.exists(p) ? ModelStore.json().readTree(p.toFile()) : null;
+        return Files.exists(p) ? Json.mapper().readTree(p.toFile()) : null;
     }
 
     private void models(StringBuilder md, List<Path> runDirs) throws IOException {

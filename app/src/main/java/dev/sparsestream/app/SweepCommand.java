@@ -1,6 +1,7 @@
 package dev.sparsestream.app;
 
 import dev.sparsestream.core.eval.LowDataClassification;
+import dev.sparsestream.core.io.Json;
 import dev.sparsestream.core.model.Family;
 import dev.sparsestream.core.model.ModelStore;
 import dev.sparsestream.core.model.SparseAutoencoder;
@@ -136,7 +137,7 @@ final class SweepCommand implements Callable<Integer> {
         Path file = out.resolve(FILE);
         List<Entry> entries = new ArrayList<>();
         if (Files.exists(file)) {
-            State old = ModelStore.json().readValue(file.toFile(), State.class);
+            State old = Json.mapper().readValue(file.toFile(), State.class);
             if (!old.base().equals(base)) {
                 throw new IllegalArgumentException(out + " holds a sweep on " + old.base() + "; this command asks for " + base
                         + ": use another --out, or the same dataset, data and --train-samples");

@@ -1,6 +1,6 @@
 package dev.sparsestream.app;
 
-import dev.sparsestream.core.model.ModelStore;
+import dev.sparsestream.core.io.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +22,7 @@ record SweepRun(String family, double lambda, long seed, Path modelDir) {
         }
         SweepCommand.State state;
         try {
-            state = ModelStore.json().readValue(file.toFile(), SweepCommand.State.class);
+            state = Json.mapper().readValue(file.toFile(), SweepCommand.State.class);
         } catch (Exception e) {
             throw new IllegalArgumentException(file + " cannot be read as a sweep: " + e.getMessage(), e);
         }

@@ -1,5 +1,6 @@
 package dev.sparsestream.app;
 
+import com.typesafe.config.Config;
 import dev.sparsestream.actors.InferenceWorker;
 import dev.sparsestream.actors.Learner;
 import dev.sparsestream.actors.RunListener;
@@ -7,20 +8,13 @@ import dev.sparsestream.actors.RunOutcome;
 import dev.sparsestream.actors.RunSettings;
 import dev.sparsestream.actors.StreamingTrainer;
 import dev.sparsestream.actors.TrainingRun;
-import dev.sparsestream.core.device.Device;
-import dev.sparsestream.core.inference.FistaParams;
-import dev.sparsestream.core.train.Evaluator;
-import dev.sparsestream.core.train.Summary;
-import dev.sparsestream.protocol.BatchRecord;
-import dev.sparsestream.protocol.LambdaChange;
-import dev.sparsestream.protocol.MonitorState;
-import dev.sparsestream.protocol.Snapshot;
-import dev.sparsestream.protocol.SnapshotFiles;
-
 import dev.sparsestream.core.data.Dataset;
 import dev.sparsestream.core.data.MnistData;
 import dev.sparsestream.core.data.Normalisation;
 import dev.sparsestream.core.data.Splits;
+import dev.sparsestream.core.device.Device;
+import dev.sparsestream.core.inference.FistaParams;
+import dev.sparsestream.core.io.Json;
 import dev.sparsestream.core.model.Family;
 import dev.sparsestream.core.model.ModelConfig;
 import dev.sparsestream.core.model.ModelStore;
@@ -28,9 +22,15 @@ import dev.sparsestream.core.model.Presets;
 import dev.sparsestream.core.model.SparseAutoencoder;
 import dev.sparsestream.core.train.BatchMetrics;
 import dev.sparsestream.core.train.EpochReport;
-import dev.sparsestream.core.train.TrainingResult;
+import dev.sparsestream.core.train.Evaluator;
+import dev.sparsestream.core.train.Summary;
 import dev.sparsestream.core.train.TrainingReport;
-import com.typesafe.config.Config;
+import dev.sparsestream.core.train.TrainingResult;
+import dev.sparsestream.protocol.BatchRecord;
+import dev.sparsestream.protocol.LambdaChange;
+import dev.sparsestream.protocol.MonitorState;
+import dev.sparsestream.protocol.Snapshot;
+import dev.sparsestream.protocol.SnapshotFiles;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -39,9 +39,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -175,7 +175,7 @@ class TrainCommand implements Callable<Integer> {
         if (resume != null) {
             refuseOptionsThatChangeTheRun();
             snapshot = SnapshotFiles.readLatest(resume);
-            ModelConfig saved = ModelStore.json().readValue(snapshot.configJson(), ModelConfig.class);
+            ModelConfig saved = Json.mapper().readValue(snapshot.configJson(), ModelConfig.class);
             config = saved;
             if (hyper.epochs != null) {
                 int done = snapshot.monitor().epochs().size();
@@ -551,7 +551,7 @@ class TrainCommand implements Callable<Integer> {
 
         static void write(Path file, RunData d) throws java.io.IOException {
             java.nio.file.Files.createDirectories(file.getParent());
-            dev.sparsestream.core.io.AtomicFiles.write(file, ModelStore.json().writerWithDefaultPrettyPrinter()
+            dev.sparsestream.core.io.AtomicFiles.write(file, Json.mapper().writerWithDefaultPrettyPrinter()
                     .writeValueAsBytes(d));
         }
 
@@ -559,7 +559,7 @@ class TrainCommand implements Callable<Integer> {
             if (!java.nio.file.Files.exists(file)) {
                 throw new java.nio.file.NoSuchFileException(file + " (written by train when the run started)");
             }
-            return ModelStore.json().readValue(file.toFile(), RunData.class);
+            return Json.mapper().readValue(file.toFile(), RunData.class);
         }
     }
 }

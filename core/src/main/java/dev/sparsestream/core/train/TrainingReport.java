@@ -3,6 +3,7 @@ package dev.sparsestream.core.train;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sparsestream.core.inference.Energy;
 import dev.sparsestream.core.io.AtomicFiles;
+import dev.sparsestream.core.io.Json;
 import dev.sparsestream.core.model.ModelConfig;
 import dev.sparsestream.core.model.ModelStore;
 import java.io.IOException;
@@ -54,10 +55,10 @@ public record TrainingReport(String version, String model, double lambda, String
     }
 
     public void write(Path file) throws IOException {
-        AtomicFiles.write(file, ModelStore.json().writer(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(this));
+        AtomicFiles.write(file, Json.mapper().writer(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(this));
     }
 
     public static TrainingReport read(Path file) throws IOException {
-        return ModelStore.json().readValue(file.toFile(), TrainingReport.class);
+        return Json.mapper().readValue(file.toFile(), TrainingReport.class);
     }
 }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparsestream.core.io.Json;
 import dev.sparsestream.core.io.Numpy;
 import dev.sparsestream.core.tensor.Matrix;
 import java.io.IOException;
@@ -267,7 +268,7 @@ class ModelStoreTest {
 
     @Test
     void jsonMapperWritesFamilyLabels() throws IOException {
-        ObjectMapper json = ModelStore.json();
+        ObjectMapper json = Json.mapper();
         ModelConfig c = Presets.mnist(Family.VDL_NL);
         String text = json.writeValueAsString(c);
         assertTrue(text.contains("\"VDL-NL\""), text);
@@ -281,7 +282,7 @@ class ModelStoreTest {
         assertEquals(byFamily, json.readValue(mapText,
                 json.getTypeFactory().constructMapType(Map.class, Family.class, Integer.class)));
         // Each call is an independent copy.
-        assertTrue(ModelStore.json() != ModelStore.json());
+        assertTrue(Json.mapper() != Json.mapper());
     }
 
     @Test
