@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         subcommands = {FetchCommand.class, PatchesCommand.class, TrainCommand.class, ClusterCommand.class, EvalCommand.class, SweepCommand.class, ReportCommand.class, EncodeCommand.class, BenchCommand.class, ControlCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
-    public static final String VERSION = "0.1.0";
+    public static final String VERSION = dev.sparsestream.core.BuildInfo.VERSION;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

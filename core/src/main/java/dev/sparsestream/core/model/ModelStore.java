@@ -57,7 +57,7 @@ import java.util.stream.Collectors;
  */
 public final class ModelStore {
     /** The project version written into every model.json. */
-    public static final String PROJECT_VERSION = "0.1.0";
+    public static final String PROJECT_VERSION = dev.sparsestream.core.BuildInfo.VERSION;
     /** The value of model.json's "format" field. */
     public static final String FORMAT = "sparse-stream-model";
     /** The layout version this build writes and reads. */
