@@ -34,7 +34,9 @@ public final class Presets {
             case SDL_NL -> mnist(f, 0.01, 1, 0, 0, 1e-3, 1e-4, 1e-3, 0, 1, 0, 0);
             case VDL_NL -> mnist(f, 0.01, 100, 10, 0.5, 3e-4, 1e-4, 1e-3, 0, 0.5, 30, 0);
             case WDL_NL -> mnist(f, 0.01, 1, 0, 0, 1e-3, 1e-4, 1e-3, 0, 1, 0, 5e-4);
-            case DO_NL -> mnist(f, 0.01, 0, 0, 0, 1e-3, 1e-4, 1e-3, 0, 1, 0, 0);
+            // 0.003, not SDL-NL's 0.01: from its constant start, an untrained DO-NL's codes all reach zero at 0.01
+            // (and half its components at 0.005), and with every code zero nothing learns (docs/method.md)
+            case DO_NL -> mnist(f, 0.003, 0, 0, 0, 1e-3, 1e-4, 1e-3, 0, 1, 0, 0);
         };
     }
 

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /**
  * DO-NL learns: from FISTA's constant start (ModelConfig.fistaStart; from zero with b1 = 0 every hidden unit
  * sits at relu's kink and nothing ever moves), 280 batches lower the energy and leave most components alive.
- * Small (l = 32, m = 64, batches of 50) on the ablation's synthetic data of d = 784, lambda 0.001.
+ * Small (l = 32, m = 64, batches of 50) on the ablation's synthetic data of d = 784, at the preset's lambda.
  */
 class DecoderOnlyNonLinearTest {
     @Test
@@ -22,7 +22,6 @@ class DecoderOnlyNonLinearTest {
         b.codeDim = 32;
         b.hiddenDim = 64;
         b.batchSize = 50;
-        b.lambda = 0.001;
         b.epochs = 7;
         ModelConfig c = b.build();
         assertTrue(c.fistaStart() > 0, "DO-NL starts FISTA away from zero");
