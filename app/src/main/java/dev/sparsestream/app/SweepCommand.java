@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
                 "OUT/tradeoff.png and OUT/curves.png (every run's validation energy and PSNR, FISTA steps and smallest",
                 "code std, epoch by epoch)."})
 final class SweepCommand implements Callable<Integer> {
-    @Option(names = "--models", split = ",", required = true, paramLabel = "M", description = "Model families, comma separated.")
+    @Option(names = "--models", split = ",", paramLabel = "M", description = "Model families, comma separated (required but with --summary).")
     List<String> models;
 
     @Option(names = "--lambdas", split = ",", paramLabel = "L",
@@ -46,8 +46,11 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--seeds", split = ",", defaultValue = "0", paramLabel = "S", description = "Seeds, comma separated (default 0).")
     List<Long> seeds;
 
-    @Option(names = "--epochs", required = true, description = "Epochs per run (the paper: 200 on MNIST, 100 on patches).")
-    int epochs;
+    @Option(names = "--epochs", description = "Epochs per run (the paper: 200 on MNIST, 100 on patches; required but with --summary).")
+    Integer epochs;
+
+    @Option(names = "--summary", description = "Only write the tables and charts of the runs evaluated so far (safe while the sweep runs in another process).")
+    boolean summary;
 
     @Option(names = "--dataset", defaultValue = "mnist", description = "mnist (default) or patches.")
     String dataset;
@@ -105,6 +108,18 @@ final class SweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (summary) {
+            Path file = out.resolve(FILE);
+            if (!Files.exists(file)) {
+                throw new IllegalArgumentException(out + " is not a sweep folder: it has no " + FILE);
+            }
+            // sweep.json is replaced atomically, so it can be read while another process runs the sweep
+            summarise(Json.mapper().readValue(file.toFile(), State.class));
+            return 0;
+        }
+        if (models == null || epochs == null) {
+            throw new IllegalArgumentException("give --models and --epochs (or --summary)");
+        }
         if (epochs < 1) {
             throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
         }

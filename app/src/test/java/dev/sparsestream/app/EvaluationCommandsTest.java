@@ -197,6 +197,13 @@ class EvaluationCommandsTest {
         assertEquals(3, Files.readAllLines(sw.resolve("sweep.csv")).size());
         assertEquals(3, Files.readAllLines(sw.resolve("tradeoff.csv")).size());
         png(sw.resolve("tradeoff.png"));
+        Files.delete(sw.resolve("curves.png"));
+        var summary = run("sweep", "--summary", "--out", sw.toString());
+        assertEquals(0, summary.code(), summary.err());
+        assertTrue(summary.out().contains("2 runs evaluated of 2"), summary.out());
+        var noPlan = run("sweep", "--out", sw.toString());
+        assertEquals(2, noPlan.code());
+        assertTrue(noPlan.err().contains("give --models and --epochs"), noPlan.err());
         BufferedImage curves = png(sw.resolve("curves.png")); // four panels, two by two
         assertEquals(1440, curves.getWidth());
         assertEquals(840, curves.getHeight());
