@@ -149,7 +149,7 @@ final class ControlCommand implements Runnable {
                 return code;
             }
             // The job removes control.json as it ends, after its last snapshot.
-            Path info = run.dir.resolve(ControlInfo.INFO_FILE);
+            Path info = new RunFolder(run.dir).controlInfo();
             long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
             try {
                 while (Files.exists(info) && System.nanoTime() < deadline) {
@@ -183,12 +183,12 @@ final class ControlCommand implements Runnable {
         try {
             info = ControlInfo.read(runDir);
         } catch (NoSuchFileException e) {
-            return fail(spec, "run " + runDir + " is not running: no " + runDir.resolve(ControlInfo.INFO_FILE)
+            return fail(spec, "run " + runDir + " is not running: no " + new RunFolder(runDir).controlInfo()
                     + " (a job writes it while it trains and removes it when it ends)");
         } catch (IOException e) {
-            return fail(spec, "cannot read " + runDir.resolve(ControlInfo.INFO_FILE) + ": " + e.getMessage());
+            return fail(spec, "cannot read " + new RunFolder(runDir).controlInfo() + ": " + e.getMessage());
         }
-        Path tokenFile = runDir.resolve(ControlInfo.TOKEN_FILE);
+        Path tokenFile = new RunFolder(runDir).controlToken();
         try {
             token = Files.readString(tokenFile, StandardCharsets.US_ASCII).strip();
         } catch (IOException e) {
@@ -207,7 +207,7 @@ final class ControlCommand implements Runnable {
             response = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (ConnectException e) {
             return fail(spec, "run " + runDir + " is not running: nothing answers at " + uri + " ("
-                    + runDir.resolve(ControlInfo.INFO_FILE) + " is left from a job that ended without removing it; pid "
+                    + new RunFolder(runDir).controlInfo() + " is left from a job that ended without removing it; pid "
                     + info.pid() + ")");
         } catch (HttpTimeoutException e) {
             return fail(spec, "no answer from " + uri + " within " + REQUEST_TIMEOUT.toSeconds() + " s");

@@ -11,18 +11,13 @@ import java.nio.file.Path;
 /**
  * Where a running learner's control endpoint listens: the content of {@code <runDir>/control.json},
  * written by {@link ControlServer} and read by {@code control}. The token lives in a separate,
- * owner-only file ({@link #TOKEN_FILE}) so that this one can stay readable.
+ * owner-only file ({@link RunFolder#controlToken()}) so that this one can stay readable.
  *
  * @param host the address the server is bound to (an IP literal)
  * @param port its TCP port
  * @param pid  the learner's process id, to tell which process a stale file came from
  */
 record ControlInfo(String host, int port, long pid) {
-    /** In the run folder: where the endpoint is; present exactly while it runs. */
-    static final String INFO_FILE = "control.json";
-    /** In the run folder: the bearer token, readable by the owner only. */
-    static final String TOKEN_FILE = "control.token";
-
     static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
@@ -32,7 +27,7 @@ record ControlInfo(String host, int port, long pid) {
      * @throws IOException if the file is missing or not valid
      */
     static ControlInfo read(Path runDir) throws IOException {
-        Path file = runDir.resolve(INFO_FILE);
+        Path file = new RunFolder(runDir).controlInfo();
         ControlInfo info = JSON.readValue(Files.readAllBytes(file), ControlInfo.class);
         if (info.host() == null || info.port() < 1 || info.port() > 65535) {
             throw new IOException(file + " is not a control file (host " + info.host() + ", port " + info.port() + ")");

@@ -118,8 +118,8 @@ public final class ControlServer implements AutoCloseable {
         this.learner = learner;
         this.askTimeout = askTimeout;
         this.runDir = runDir;
-        this.infoFile = runDir.resolve(ControlInfo.INFO_FILE);
-        this.tokenFile = runDir.resolve(ControlInfo.TOKEN_FILE);
+        this.infoFile = new RunFolder(runDir).controlInfo();
+        this.tokenFile = new RunFolder(runDir).controlToken();
         byte[] random = new byte[TOKEN_BYTES];
         new SecureRandom().nextBytes(random);
         this.token = HexFormat.of().formatHex(random).getBytes(StandardCharsets.US_ASCII);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparsestream.core.io.AtomicFiles;
 import dev.sparsestream.core.io.Json;
 import dev.sparsestream.core.model.ModelConfig;
+import dev.sparsestream.core.model.ModelStore;
 import dev.sparsestream.core.model.SparseAutoencoder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,8 +23,8 @@ final class EvalFiles {
 
     /** A saved model's folder: DIR itself, or DIR/model when DIR is a run folder of 'train' or 'sweep'. */
     static Path modelDir(Path dir) {
-        if (!Files.exists(dir.resolve("model.json")) && Files.exists(dir.resolve("model").resolve("model.json"))) {
-            return dir.resolve("model");
+        if (!Files.exists(dir.resolve(ModelStore.MODEL_JSON)) && Files.exists(new RunFolder(dir).model().resolve(ModelStore.MODEL_JSON))) {
+            return new RunFolder(dir).model();
         }
         return dir;
     }
@@ -34,8 +35,8 @@ final class EvalFiles {
      */
     static Path defaultOut(Path modelDir) {
         Path abs = modelDir.toAbsolutePath().normalize();
-        if (abs.getFileName() != null && abs.getFileName().toString().equals("model") && abs.getParent() != null) {
-            return abs.getParent().resolve("eval");
+        if (abs.getFileName() != null && abs.getFileName().toString().equals(RunFolder.MODEL) && abs.getParent() != null) {
+            return new RunFolder(abs.getParent()).eval();
         }
         return abs.resolveSibling(abs.getFileName() + "-eval");
     }
@@ -44,7 +45,7 @@ final class EvalFiles {
     static Path runOf(Path modelDir) {
         Path abs = modelDir.toAbsolutePath().normalize();
         Path parent = abs.getParent();
-        return parent != null && Files.exists(parent.resolve(TrainCommand.RunData.FILE)) ? parent : null;
+        return parent != null && new RunFolder(parent).isRun() ? parent : null;
     }
 
     /** A JSON object that starts with the provenance of a result. */

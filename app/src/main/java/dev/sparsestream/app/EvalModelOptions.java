@@ -44,7 +44,7 @@ final class EvalModelOptions {
     TrainingData data(SparseAutoencoder m) throws Exception {
         String dataset = m.config().dataset();
         Path run = EvalFiles.runOf(model);
-        TrainCommand.RunData rd = run != null ? TrainCommand.RunData.read(run.resolve(TrainCommand.RunData.FILE)) : null;
+        TrainCommand.RunData rd = run != null ? TrainCommand.RunData.read(new RunFolder(run).runData()) : null;
         if (dataset.equals("vectors") && data == null && (rd == null || rd.data() == null)) {
             throw new IllegalArgumentException("the model was trained on vectors and " + model + " is not in a run folder"
                     + " that says which: give --data");

@@ -56,13 +56,13 @@ final class ReportCommand implements Callable<Integer> {
             }
             SweepCommand.State st = Json.mapper().readValue(file.toFile(), SweepCommand.State.class);
             for (SweepCommand.Entry e : st.entries()) {
-                if (Files.exists(s.resolve(e.dir()).resolve("report.json"))) {
+                if (new RunFolder(s.resolve(e.dir())).hasReport()) {
                     runDirs.add(s.resolve(e.dir()));
                 }
             }
         }
         for (Path r : runs) {
-            if (!Files.exists(r.resolve("report.json"))) {
+            if (!new RunFolder(r).hasReport()) {
                 throw new IllegalArgumentException(r + " has no report.json: give the folder 'train --out' wrote");
             }
             runDirs.add(r);
@@ -121,8 +121,8 @@ final class ReportCommand implements Callable<Integer> {
         md.append("| run | data | model | lambda | seed | epochs (best) | PSNR dB | sparsity | paper PSNR | paper sparsity |\n");
         md.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (Path dir : runDirs) {
-            TrainingReport r = TrainingReport.read(dir.resolve("report.json"));
-            JsonNode recon = readJson(dir.resolve("eval").resolve("recon.json"));
+            TrainingReport r = TrainingReport.read(new RunFolder(dir).report());
+            JsonNode recon = readJson(new RunFolder(dir).eval().resolve("recon.json"));
             double psnr = recon != null ? recon.get("psnr").asDouble() : r.test().psnr();
             double sparsity = recon != null ? recon.get("sparsity").asDouble() : r.test().sparsity();
             List<PaperResults.Recon> paper = PaperResults.reconstruction(r.dataset()).stream()
@@ -140,7 +140,7 @@ final class ReportCommand implements Callable<Integer> {
     private void denoising(StringBuilder md, List<Path> runDirs) throws IOException {
         StringBuilder t = new StringBuilder();
         for (Path dir : runDirs) {
-            JsonNode d = readJson(dir.resolve("eval").resolve("denoise.json"));
+            JsonNode d = readJson(new RunFolder(dir).eval().resolve("denoise.json"));
             if (d == null) {
                 continue;
             }
@@ -165,7 +165,7 @@ final class ReportCommand implements Callable<Integer> {
         md.append("| run | model | sigma | clean: sparsity / PSNR | noisy input PSNR | noisy: sparsity / PSNR | paper: PSNR of ")
                 .append("the reconstruction of the noisy input |\n|---|---|---|---|---|---|---|\n").append(t).append("\n");
         for (Path dir : runDirs) {
-            try (var files = Files.list(dir.resolve("eval"))) {
+            try (var files = Files.list(new RunFolder(dir).eval())) {
                 for (Path png : files.filter(p -> p.getFileName().toString().startsWith("denoise-sigma")).sorted().toList()) {
                     md.append("**").append(dir.getFileName()).append(", ").append(png.getFileName()).append("**: rows ")
                             .append("clean / reconstruction / noisy / reconstruction of noisy\n\n")
@@ -181,11 +181,11 @@ final class ReportCommand implements Callable<Integer> {
         md.append("## Atoms (Figures 2-5) and encoder filters (Figure 14)\n\n");
         boolean any = false;
         for (Path dir : runDirs) {
-            Path dec = dir.resolve("eval").resolve("atoms-decoder.png");
+            Path dec = new RunFolder(dir).eval().resolve("atoms-decoder.png");
             if (Files.exists(dec)) {
                 any = true;
                 md.append("**").append(dir.getFileName()).append("**: decoder atoms\n\n").append(image("atoms", dec)).append("\n\n");
-                Path enc = dir.resolve("eval").resolve("atoms-encoder.png");
+                Path enc = new RunFolder(dir).eval().resolve("atoms-encoder.png");
                 if (Files.exists(enc)) {
                     md.append("encoder filters (rows of U)\n\n").append(image("encoder filters", enc)).append("\n\n");
                 }

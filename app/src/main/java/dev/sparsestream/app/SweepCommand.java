@@ -9,7 +9,6 @@ import dev.sparsestream.core.train.Summary;
 import dev.sparsestream.core.train.TrainingReport;
 import dev.sparsestream.core.viz.Charts;
 import dev.sparsestream.core.viz.ImageGrid;
-import dev.sparsestream.protocol.SnapshotFiles;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -232,7 +231,7 @@ final class SweepCommand implements Callable<Integer> {
 
     private String[] trainArgs(Entry e, Path dir) throws Exception {
         List<String> a = new ArrayList<>(List.of("train"));
-        if (Files.exists(dir.resolve(SnapshotFiles.FILE_NAME)) && Files.exists(dir.resolve(TrainCommand.RunData.FILE))) {
+        if (new RunFolder(dir).canResume()) {
             a.addAll(List.of("--resume", dir.toString(), "--epochs", Integer.toString(epochs)));
         } else {
             a.addAll(List.of("--dataset", dataset, "--model", e.model(), "--lambda", Double.toString(e.lambda()), "--seed",
@@ -257,22 +256,22 @@ final class SweepCommand implements Callable<Integer> {
 
     /** Whether the run in dir completed the sweep's epochs (or stopped early by its patience). */
     private boolean trainedEnough(Path dir) throws Exception {
-        if (!Files.exists(dir.resolve("report.json")) || !Files.exists(dir.resolve(TrainCommand.RunData.FILE))) {
+        if (!new RunFolder(dir).hasReport() || !new RunFolder(dir).isRun()) {
             return false;
         }
         if (!TrainCommand.RunData.COMPLETED.equals(readStatus(dir))) {
             return false;
         }
-        TrainingReport r = TrainingReport.read(dir.resolve("report.json"));
+        TrainingReport r = TrainingReport.read(new RunFolder(dir).report());
         return r.epochs().size() >= epochs || r.stoppedEarly();
     }
 
     private boolean evaluatedFor(Path dir) {
-        if (!Files.exists(dir.resolve("eval").resolve("recon.json"))) {
+        if (!Files.exists(new RunFolder(dir).eval().resolve("recon.json"))) {
             return false;
         }
         for (double s : denoise) {
-            if (!Files.exists(dir.resolve("eval").resolve("denoise-sigma" + EvalFiles.number(s) + ".png"))) {
+            if (!Files.exists(new RunFolder(dir).eval().resolve("denoise-sigma" + EvalFiles.number(s) + ".png"))) {
                 return false;
             }
         }
@@ -281,26 +280,27 @@ final class SweepCommand implements Callable<Integer> {
 
     private static String readStatus(Path dir) {
         try {
-            return TrainCommand.RunData.read(dir.resolve(TrainCommand.RunData.FILE)).status();
+            return TrainCommand.RunData.read(new RunFolder(dir).runData()).status();
         } catch (Exception ex) {
             return null;
         }
     }
 
     private Entry evaluate(Entry e, Path dir) throws Exception {
-        Path modelDir = dir.resolve("model");
+        RunFolder run = new RunFolder(dir);
+        Path modelDir = run.model();
         SparseAutoencoder m = ModelStore.load(modelDir).to(device.open());
         EvalModelOptions o = new EvalModelOptions();
         o.model = modelDir;
         o.dataDir = dataDir;
         TrainingData d = o.data(m);
-        Path evalDir = dir.resolve("eval");
+        Path evalDir = run.eval();
         Summary s = EvalReconCommand.run(m, modelDir, d, "test", 10, evalDir);
         EvalAtomsCommand.run(m, modelDir, 16, 2, evalDir);
         if (!denoise.isEmpty()) {
             EvalDenoiseCommand.run(m, modelDir, d, denoise, 0, 10, evalDir);
         }
-        TrainingReport r = TrainingReport.read(dir.resolve("report.json"));
+        TrainingReport r = TrainingReport.read(run.report());
         System.out.printf("%s lambda %s seed %d: test PSNR %.2f dB, sparsity %.1f%% (best epoch %d of %d)%n", e.model(),
                 EvalFiles.number(e.lambda()), e.seed(), s.psnr(), 100 * s.sparsity(), r.bestEpoch(), r.epochs().size());
         return new Entry(e.model(), e.lambda(), e.seed(), e.dir(), Entry.EVALUATED, null, r.bestEpoch(), r.epochs().size(),
@@ -366,7 +366,7 @@ final class SweepCommand implements Callable<Integer> {
         for (Entry e : entries) {
             if (e.status().equals(Entry.EVALUATED)) {
                 names.add(e.model() + " \u03bb " + EvalFiles.number(e.lambda()) + " seed " + e.seed());
-                reports.add(TrainingReport.read(out.resolve(e.dir()).resolve("report.json")));
+                reports.add(TrainingReport.read(new RunFolder(out.resolve(e.dir())).report()));
             }
         }
         String[] titles = {"Validation energy (encoder codes)", "Validation PSNR", "Training batches: mean FISTA steps",

@@ -35,7 +35,7 @@ record SweepRun(String family, double lambda, long seed, Path modelDir) {
             if (!e.status().equals(SweepCommand.Entry.EVALUATED)) {
                 continue;
             }
-            Path model = dir.resolve(e.dir()).resolve("model");
+            Path model = new RunFolder(dir.resolve(e.dir())).model();
             if (!Files.exists(model.resolve("model.json"))) {
                 throw new IllegalArgumentException("the sweep in " + dir + " records " + e.dir() + " as evaluated, but "
                         + model + " holds no model.json");

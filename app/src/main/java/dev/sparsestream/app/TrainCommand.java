@@ -189,15 +189,15 @@ class TrainCommand implements Callable<Integer> {
             }
             out = resume;
             start = SparseAutoencoder.initialise(config);
-            previous = RunData.read(resume.resolve(RunData.FILE));
+            previous = RunData.read(new RunFolder(resume).runData());
             if (RunData.COMPLETED.equals(previous.status()) && config.epochs() <= saved.epochs()) {
                 throw new IllegalArgumentException("the run in " + resume + " is already complete (" + previous.message()
                         + "); train it further with --resume " + resume + " --epochs N (N > " + saved.epochs()
-                        + "), or start a new run from its best model with --init-from " + resume.resolve("model"));
+                        + "), or start a new run from its best model with --init-from " + new RunFolder(resume).model());
             }
             if (trainSamples != null && !trainSamples.equals(previous.trainSamples())) {
                 throw new IllegalArgumentException("--train-samples " + trainSamples + " differs from the run's "
-                        + previous.trainSamples() + " (" + resume.resolve(RunData.FILE) + ")");
+                        + previous.trainSamples() + " (" + new RunFolder(resume).runData() + ")");
             }
             trainSamples = previous.trainSamples();
             dataset = config.dataset();
@@ -311,7 +311,7 @@ class TrainCommand implements Callable<Integer> {
 
     private int train(ModelConfig config, RunSettings settings, Config node, SparseAutoencoder start,
                       Snapshot snapshot, TrainingData loaded, Dataset train, int port, long t0) throws Exception {
-        RunData.write(out.resolve(RunData.FILE), runData(config, train, loaded, RunData.RUNNING, null));
+        RunData.write(new RunFolder(out).runData(), runData(config, train, loaded, RunData.RUNNING, null));
         Splits data = loaded.splits();
         System.out.printf("%s %s (lambda %s) on %d %s samples, %d epochs, seed %d, %d worker(s), K = %d -> %s%n",
                 snapshot != null ? "resuming at batch " + snapshot.nextSeq() + ":" : "training", config.model(),
@@ -383,14 +383,14 @@ class TrainCommand implements Callable<Integer> {
         }
         progress.close();
         if (outcome.status() == RunOutcome.Status.FAILED) {
-            RunData.write(out.resolve(RunData.FILE), runData(config, train, loaded, RunData.FAILED, outcome.message()));
+            RunData.write(new RunFolder(out).runData(), runData(config, train, loaded, RunData.FAILED, outcome.message()));
             System.err.println("sparse-stream: " + outcome.message());
             return 1;
         }
         MonitorState m = outcome.monitor();
         if (m.epochs().isEmpty()) {
             // Nothing validated yet: no best model to save or test (the snapshot holds the weights so far).
-            RunData.write(out.resolve(RunData.FILE), runData(config, train, loaded, RunData.STOPPED, outcome.message()));
+            RunData.write(new RunFolder(out).runData(), runData(config, train, loaded, RunData.STOPPED, outcome.message()));
             System.out.printf("%s after %d batches, before the first epoch ended: no model or report yet; "
                     + "resume with: sparse-stream %s --resume %s%n", outcome.message(), m.batches().size(), commandName(), out);
             return 0;
@@ -400,19 +400,19 @@ class TrainCommand implements Callable<Integer> {
         Summary test = new Evaluator(best, config.batchSize()).evaluate(data.test(), FistaParams.of(config));
         boolean early = outcome.status() == RunOutcome.Status.COMPLETED && m.epochs().size() < config.epochs();
         TrainingResult result = new TrainingResult(best, m.epochs(), m.bestEpoch(), early, test);
-        ModelStore.save(result.best(), out.resolve("model"));
+        ModelStore.save(result.best(), new RunFolder(out).model());
         TrainingReport report = TrainingReport.of(config, result, train.size(), (System.nanoTime() - t0) / 1e9,
                 lambdaChanges(config.lambda(), m.batches()));
-        report.write(out.resolve("report.json"));
-        RunData.write(out.resolve(RunData.FILE), runData(config, train, loaded,
+        report.write(new RunFolder(out).report());
+        RunData.write(new RunFolder(out).runData(), runData(config, train, loaded,
                 outcome.status() == RunOutcome.Status.COMPLETED ? RunData.COMPLETED : RunData.STOPPED, outcome.message()));
         if (outcome.status() == RunOutcome.Status.STOPPED) {
             System.out.printf("%s after %d batches; resume with: sparse-stream %s --resume %s%n", outcome.message(),
                     m.batches().size(), commandName(), out);
         }
         System.out.printf("best epoch %d; test PSNR %.2f dB, sparsity %.1f%%; model in %s, report in %s%n",
-                result.bestEpoch(), result.test().psnr(), 100 * result.test().sparsity(), out.resolve("model"),
-                out.resolve("report.json"));
+                result.bestEpoch(), result.test().psnr(), 100 * result.test().sparsity(), new RunFolder(out).model(),
+                new RunFolder(out).report());
         return 0;
     }
 
@@ -543,7 +543,6 @@ class TrainCommand implements Callable<Integer> {
      */
     record RunData(String dataset, Integer trainSamples, String status, String message, String data,
                    Double valFraction, Double testFraction, Integer trainRows) {
-        static final String FILE = "run.json";
         static final String RUNNING = "running";
         static final String STOPPED = "stopped";
         static final String COMPLETED = "completed";

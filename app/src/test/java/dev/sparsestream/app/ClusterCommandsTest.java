@@ -90,7 +90,7 @@ class ClusterCommandsTest {
                 "--model", "VDL", "--epochs", "2", "--train-samples", "10000", "--max-staleness", "2", "--workers", "1",
                 "--port", Integer.toString(port), "--down-after", "2s", "--data-dir", data.toString(),
                 "--out", runDir.toString(), "--no-progress", "--http-port", "0"));
-        await(() -> Files.exists(runDir.resolve(ControlInfo.INFO_FILE)) || job.isDone(), 60, "the seed's endpoint");
+        await(() -> Files.exists(new RunFolder(runDir).controlInfo()) || job.isDone(), 60, "the seed's endpoint");
         assertEquals(0, run("control", "pause", "--run", runDir.toString()).code()); // until the workers are in
 
         List<Path> logs = List.of(tmp.resolve("survivor.log"), tmp.resolve("victim.log"));

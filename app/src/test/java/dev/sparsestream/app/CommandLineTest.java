@@ -92,7 +92,7 @@ class CommandLineTest {
         assertTrue(report.get("test").get("psnr").asDouble() > 5);
 
         assertEquals(0, report.get("lambdaChanges").size(), "lambda was not changed");
-        assertTrue(Files.notExists(runDir.resolve(ControlInfo.INFO_FILE)), "the control endpoint is gone");
+        assertTrue(Files.notExists(new RunFolder(runDir).controlInfo()), "the control endpoint is gone");
         JsonNode runJson = new ObjectMapper().readTree(runDir.resolve("run.json").toFile());
         assertEquals("completed", runJson.get("status").asText());
         assertEquals(1000, runJson.get("trainSamples").asInt());
@@ -144,10 +144,10 @@ class CommandLineTest {
                 "--no-progress", "--http-port", "0"));
         // The job says it is controllable by writing control.json once its endpoint is bound.
         long deadline = System.nanoTime() + 60_000_000_000L;
-        while (Files.notExists(runDir.resolve(ControlInfo.INFO_FILE)) && !job.isDone() && System.nanoTime() < deadline) {
+        while (Files.notExists(new RunFolder(runDir).controlInfo()) && !job.isDone() && System.nanoTime() < deadline) {
             Thread.sleep(10); // polling a file another thread writes, not synchronising actors
         }
-        assertTrue(Files.exists(runDir.resolve(ControlInfo.INFO_FILE)), "the job's control endpoint came up");
+        assertTrue(Files.exists(new RunFolder(runDir).controlInfo()), "the job's control endpoint came up");
         Run lambda = run("control", "lambda", "0.03", "--run", runDir.toString());
         assertEquals(0, lambda.code(), lambda.err());
         Run stop = run("control", "stop", "--run", runDir.toString());
@@ -156,7 +156,7 @@ class CommandLineTest {
         assertEquals(0, job.get(60, TimeUnit.SECONDS), trainErr.toString());
         JsonNode runJson = new ObjectMapper().readTree(runDir.resolve("run.json").toFile());
         assertEquals("stopped", runJson.get("status").asText(), runJson.toString());
-        assertTrue(Files.notExists(runDir.resolve(ControlInfo.INFO_FILE)), "the endpoint is gone");
+        assertTrue(Files.notExists(new RunFolder(runDir).controlInfo()), "the endpoint is gone");
 
         Snapshot snap = SnapshotFiles.readLatest(runDir);
         int done = snap.monitor().epochs().size();

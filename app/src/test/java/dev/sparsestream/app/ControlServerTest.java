@@ -417,7 +417,7 @@ class ControlServerTest {
         learner.expectMessageClass(LearnerCommand.Stop.class).replyTo().tell(new ControlReply.Accepted("stopping"));
         assertFalse(f.isDone() && f.get().code() != 0, "still waiting for the job to end");
         // The job's end, as the command sees it: control.json goes (the server stays, so the answer is not cut off).
-        Files.delete(runDir.resolve(ControlInfo.INFO_FILE));
+        Files.delete(new RunFolder(runDir).controlInfo());
         Cli r = f.get(30, TimeUnit.SECONDS);
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("stopping") && r.out().contains("has stopped"), r.out());

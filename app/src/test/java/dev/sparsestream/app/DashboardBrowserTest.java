@@ -78,12 +78,12 @@ class DashboardBrowserTest {
                 "--epochs", "1000", "--train-samples", "1000", "--data-dir", data.toString(), "--out", runDir.toString(),
                 "--no-progress", "--http-port", "0"));
         long deadline = System.nanoTime() + WAIT.toNanos();
-        while (Files.notExists(runDir.resolve(ControlInfo.INFO_FILE)) && !job.isDone() && System.nanoTime() < deadline) {
+        while (Files.notExists(new RunFolder(runDir).controlInfo()) && !job.isDone() && System.nanoTime() < deadline) {
             Thread.sleep(20); // polling a file another thread writes
         }
-        assertTrue(Files.exists(runDir.resolve(ControlInfo.INFO_FILE)), "the run's endpoint came up: " + err);
+        assertTrue(Files.exists(new RunFolder(runDir).controlInfo()), "the run's endpoint came up: " + err);
         ControlInfo info = ControlInfo.read(runDir);
-        String token = Files.readString(runDir.resolve(ControlInfo.TOKEN_FILE)).strip();
+        String token = Files.readString(new RunFolder(runDir).controlToken()).strip();
         String base = info.uri("").toString();
 
         ChromeOptions options = new ChromeOptions();
