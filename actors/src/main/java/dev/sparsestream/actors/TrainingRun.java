@@ -16,6 +16,7 @@ import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ChildFailed;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -39,6 +40,9 @@ import org.apache.pekko.stream.javadsl.Source;
  * receptionist ({@link InferenceWorker#CLUSTER_POOL}). Everything else is the single-node run.
  */
 public final class TrainingRun {
+    /** Where the numerical actors run (reference.conf): off the default dispatcher that Pekko HTTP shares. */
+    public static final DispatcherSelector COMPUTE = DispatcherSelector.fromConfig("sparse-stream.compute-dispatcher");
+
     /** The cluster role of the node that owns the data source, the learner, the monitor and the dashboard. */
     public static final String SEED_ROLE = "seed";
     /** The learner's actor name (as a cluster singleton, under /system/singletonManager{name}/{name}). */
@@ -116,7 +120,8 @@ public final class TrainingRun {
             model.importWeights(parts.resumeFrom().weights());
         }
         ActorRef<MonitorCommand> monitor = ctx.spawn(
-                Monitor.create(config, parts.validation(), model.exportWeights(0), parts.listener(), s.device()), "monitor");
+                Monitor.create(config, parts.validation(), model.exportWeights(0), parts.listener(), s.device()), "monitor",
+                COMPUTE);
         long startSeq = parts.resumeFrom() == null ? 0 : parts.resumeFrom().nextSeq();
         Source<Batch, NotUsed> source = BatchSource.of(parts.train(), config.batchSize(), config.seed(),
                 startSeq, config.epochs());
@@ -128,15 +133,16 @@ public final class TrainingRun {
         ActorRef<LearnerCommand> learner;
         if (s.cluster()) {
             learner = ClusterSingleton.get(ctx.getSystem()).init(SingletonActor.of(learning, LEARNER_NAME)
+                    .withProps(COMPUTE)
                     .withSettings(ClusterSingletonSettings.create(ctx.getSystem()).withRole(SEED_ROLE))
                     .withStopMessage(new LearnerCommand.Stop("the seed node is leaving the cluster",
                             ctx.getSystem().ignoreRef())));
         } else {
-            learner = ctx.spawn(learning, LEARNER_NAME);
+            learner = ctx.spawn(learning, LEARNER_NAME, COMPUTE);
             ctx.watch(learner);
         }
         for (int i = 0; i < s.workers(); i++) {
-            ctx.spawn(supervisedWorker(pool, s.device(), parts.beforeInference()), "worker-" + i);
+            ctx.spawn(supervisedWorker(pool, s.device(), parts.beforeInference()), "worker-" + i, COMPUTE);
         }
         learnerRef.complete(learner);
     }

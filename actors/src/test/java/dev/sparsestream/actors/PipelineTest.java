@@ -170,8 +170,12 @@ class PipelineTest {
     void withNoStalenessThePipelineEqualsTheSequentialTrainerBatchForBatch() throws Exception {
         ModelConfig c = config(Family.VDL, 1);
         Dataset train = data("train", 1200, 64, 1);
-        Run run = pipeline(c, train, data("val", 100, 64, 2), 2, 0, InferenceWorker.BeforeInference.NONE);
+        java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Run run = pipeline(c, train, data("val", 100, 64, 2), 2, 0, b -> threads.add(Thread.currentThread().getName()));
         assertEquals(RunOutcome.Status.COMPLETED, run.outcome().status(), run.outcome().message());
+        // FISTA ran on the compute dispatcher, not on the default one that Pekko HTTP shares
+        assertTrue(!threads.isEmpty() && threads.stream().allMatch(t -> t.contains("sparse-stream.compute-dispatcher")),
+                threads.toString());
         List<Weights> expected = sequential(c, train, 24);
         assertEquals(24, run.weights().size());
         for (int k = 0; k < 24; k++) {
