@@ -5,6 +5,7 @@ import dev.sparsestream.core.device.Device;
 import dev.sparsestream.core.model.ModelConfig;
 import dev.sparsestream.core.model.SparseAutoencoder;
 import dev.sparsestream.core.model.Weights;
+import dev.sparsestream.core.train.EarlyStopping;
 import dev.sparsestream.core.train.EpochReport;
 import dev.sparsestream.core.train.Evaluator;
 import dev.sparsestream.core.train.Summary;
@@ -46,8 +47,7 @@ public final class Monitor extends AbstractBehavior<MonitorCommand> {
     private final List<BatchRecord> batches = new ArrayList<>();
     private final List<EpochReport> epochs = new ArrayList<>();
     private Summary.Accumulator epochAcc = new Summary.Accumulator();
-    private int bestEpoch;
-    private double bestEnergy = Double.POSITIVE_INFINITY;
+    private EarlyStopping stopping;
     private Weights bestWeights;
 
     private Monitor(ActorContext<MonitorCommand> ctx, ModelConfig config, Dataset validation, Weights initial,
@@ -57,6 +57,7 @@ public final class Monitor extends AbstractBehavior<MonitorCommand> {
         this.validation = validation;
         this.listener = listener;
         this.bestWeights = initial;
+        this.stopping = new EarlyStopping(config.patience());
         scratch = SparseAutoencoder.initialise(config).to(device);
         evaluator = new Evaluator(scratch, config.batchSize());
     }
@@ -93,20 +94,18 @@ public final class Monitor extends AbstractBehavior<MonitorCommand> {
         EpochReport report = new EpochReport(m.epoch(), seconds, m.lrDecoder(), epochAcc.summary(), val);
         epochs.add(report);
         epochAcc = new Summary.Accumulator();
-        boolean isBest = val.energy() < bestEnergy;
+        boolean isBest = stopping.record(m.epoch(), val.energy());
         if (isBest) {
-            bestEnergy = val.energy();
-            bestEpoch = m.epoch();
             bestWeights = m.weights();
         }
         listener.onEpoch(report, isBest);
-        boolean patienceOut = config.patience() > 0 && m.epoch() - bestEpoch >= config.patience();
-        m.replyTo().tell(new LearnerCommand.EpochValidated(m.epoch(), patienceOut || m.epoch() >= config.epochs()));
+        m.replyTo().tell(new LearnerCommand.EpochValidated(m.epoch(),
+                stopping.shouldStop(m.epoch()) || m.epoch() >= config.epochs()));
         return this;
     }
 
     private Behavior<MonitorCommand> onGetState(GetState m) {
-        m.replyTo().tell(new MonitorState(batches, epochs, bestEpoch, bestEnergy, bestWeights));
+        m.replyTo().tell(new MonitorState(batches, epochs, stopping.bestEpoch(), stopping.bestEnergy(), bestWeights));
         return this;
     }
 
@@ -116,8 +115,7 @@ public final class Monitor extends AbstractBehavior<MonitorCommand> {
         batches.addAll(s.batches());
         epochs.clear();
         epochs.addAll(s.epochs());
-        bestEpoch = s.bestEpoch();
-        bestEnergy = s.bestEnergy();
+        stopping = new EarlyStopping(config.patience(), s.bestEpoch(), s.bestEnergy());
         bestWeights = s.bestWeights();
         // The running epoch's training summary continues from its batches so far.
         int validated = epochs.isEmpty() ? 0 : epochs.get(epochs.size() - 1).epoch();

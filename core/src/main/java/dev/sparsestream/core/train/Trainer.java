@@ -41,8 +41,7 @@ public final class Trainer {
         float[] scale = train.pixelMaps() != null ? new float[n * config.dataDim()] : null; // (n, d)
         SparseAutoencoder best = model.copy();
         List<EpochReport> reports = new ArrayList<>();
-        double bestEnergy = Double.POSITIVE_INFINITY;
-        int bestEpoch = 0;
+        EarlyStopping stopping = new EarlyStopping(config.patience());
         boolean stoppedEarly = false;
         int batches = order.batchesPerEpoch();
         for (int epoch = 1; epoch <= config.epochs(); epoch++) {
@@ -66,20 +65,18 @@ public final class Trainer {
             EpochReport report = new EpochReport(epoch, (System.nanoTime() - t0) / 1e9,
                     step.decoderOptimizer().learningRate(), acc.summary(), valSummary);
             reports.add(report);
-            boolean isBest = valSummary.energy() < bestEnergy;
+            boolean isBest = stopping.record(epoch, valSummary.energy());
             if (isBest) {
-                bestEnergy = valSummary.energy();
-                bestEpoch = epoch;
                 best.copyFrom(model);
             }
             listener.onEpoch(report, isBest);
-            if (config.patience() > 0 && epoch - bestEpoch >= config.patience() && epoch < config.epochs()) {
+            if (stopping.shouldStop(epoch) && epoch < config.epochs()) {
                 stoppedEarly = true;
                 break;
             }
         }
         Summary testSummary = test == null ? null : new Evaluator(best, n).evaluate(test, params);
-        return new TrainingResult(best, List.copyOf(reports), bestEpoch, stoppedEarly, testSummary);
+        return new TrainingResult(best, List.copyOf(reports), stopping.bestEpoch(), stoppedEarly, testSummary);
     }
 
     /** Training diverged: the run stops rather than saving NaN weights. */
