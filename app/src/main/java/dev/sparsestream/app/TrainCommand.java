@@ -23,6 +23,7 @@ import dev.sparsestream.core.model.SparseAutoencoder;
 import dev.sparsestream.core.train.BatchMetrics;
 import dev.sparsestream.core.train.EpochReport;
 import dev.sparsestream.core.train.Evaluator;
+import dev.sparsestream.core.train.StepSizeWatch;
 import dev.sparsestream.core.train.Summary;
 import dev.sparsestream.core.train.TrainingReport;
 import dev.sparsestream.core.train.TrainingResult;
@@ -318,7 +319,7 @@ class TrainCommand implements Callable<Integer> {
                 snapshot != null ? snapshot.lambda() : config.lambda(), train.size(), config.dataset(), config.epochs(),
                 config.seed(), workers, maxStaleness, out);
 
-        Progress progress = new Progress(!noProgress);
+        Progress progress = new Progress(!noProgress, config.eta());
         // On Ctrl-C Pekko's shutdown hook stops the learner (last snapshot); this one keeps the JVM up
         // until this thread has written the report and model, so an interrupted run is left complete.
         CountDownLatch reported = new CountDownLatch(1);
@@ -482,9 +483,12 @@ class TrainCommand implements Callable<Integer> {
         private final boolean bar;
         private ProgressBar pb;
         private boolean warnedAllZero;
+        private final double eta;
+        private final StepSizeWatch steps = new StepSizeWatch();
 
-        Progress(boolean bar) {
+        Progress(boolean bar, double eta) {
             this.bar = bar;
+            this.eta = eta;
         }
 
         @Override
@@ -515,6 +519,10 @@ class TrainCommand implements Callable<Integer> {
                     r.epoch(), r.seconds(), r.train().energy(), r.train().psnr(), r.train().sparsity(), r.train().fistaSteps(),
                     r.val().energy(), r.val().psnr(), r.val().sparsity(), r.train().minCodeStd(), r.train().deadComponents(),
                     isBest ? "  *best" : "");
+            String tooLong = steps.observe(r.epoch(), r.train().fistaSteps(), eta);
+            if (tooLong != null) {
+                System.out.println(tooLong);
+            }
             if (r.train().sparsity() == 1.0 && !warnedAllZero) {
                 // with every code at 0 the decoder's output is constant and its gradient through the codes is 0
                 // (for a non-linear decoder with b1 <= 0, relu'(0) = 0 stops everything): nothing will move
