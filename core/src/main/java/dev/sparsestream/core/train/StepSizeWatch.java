@@ -30,7 +30,8 @@ public final class StepSizeWatch {
         said = true;
         return String.format("warning: FISTA took %.1f steps a batch in epoch %d, against %.1f in epoch %d: the step"
                 + " size eta %s may now be too large for the decoder (FISTA needs eta <= 1/L, and an unbounded decoder's"
-                + " L grows; docs/full-length.md); the best epoch so far is kept, and --init-from with a smaller --eta takes fewer steps",
+                + " L grows; docs/full-length.md); the best epoch so far is kept, and --init-from with a smaller --eta"
+                + " takes fewer steps",
                 meanFistaSteps, epoch, lowest, lowestEpoch, eta);
     }
 }
