@@ -15,7 +15,7 @@ import dev.sparsestream.core.tensor.Matrix;
 public final class InferenceStep {
     private final SparseAutoencoder model;
     private final int n;
-    private final Fista fista;
+    private Fista fista; // made at the first solve: a learner that only updates from workers' codes never needs it
     private final Decoder.Workspace decoderWs;
     private final ListaEncoder.Workspace encoderWs;
     private final Matrix start; // FISTA's start without an encoder (null with one)
@@ -24,8 +24,6 @@ public final class InferenceStep {
     public InferenceStep(SparseAutoencoder model, int n) {
         this.model = model;
         this.n = n;
-        int l = model.config().codeDim();
-        fista = model.decoder().device().fista(n, l);
         decoderWs = model.decoder().workspace(n);
         encoderWs = model.hasEncoder() ? model.encoder().workspace(n) : null;
         start = model.fistaStart(n);
@@ -47,6 +45,9 @@ public final class InferenceStep {
         Matrix.requireShape(y, n, model.config().dataDim(), "batch");
         Matrix zE = encode(y);
         decoderWs.bind(y);
+        if (fista == null) {
+            fista = model.decoder().device().fista(n, model.config().codeDim());
+        }
         return fista.solve(decoderWs, zE != null ? zE : start, p.gamma() > 0 ? zE : null, p);
     }
 
@@ -76,13 +77,13 @@ public final class InferenceStep {
         return encoderWs;
     }
 
-    /** Mean FISTA steps per sample in the last solve. */
+    /** Mean FISTA steps per sample in the last solve (0 before the first). */
     public double meanSteps() {
-        return fista.meanSteps();
+        return fista != null ? fista.meanSteps() : 0;
     }
 
     /** Length of the last solve's FISTA loop. */
     public int iterations() {
-        return fista.iterations();
+        return fista != null ? fista.iterations() : 0;
     }
 }
