@@ -1,8 +1,8 @@
 package dev.sparsestream.actors;
 
 import dev.sparsestream.core.train.EpochReport;
+import dev.sparsestream.core.train.LambdaChange;
 import dev.sparsestream.protocol.BatchRecord;
-import dev.sparsestream.protocol.LambdaChange;
 
 /**
  * What the monitor reports as the run goes (the command line's progress bar, the dashboard).

@@ -12,10 +12,10 @@ import dev.sparsestream.core.model.Presets;
 import dev.sparsestream.core.model.SparseAutoencoder;
 import dev.sparsestream.core.model.Weights;
 import dev.sparsestream.core.tensor.Matrix;
+import dev.sparsestream.core.train.LambdaChange;
 import dev.sparsestream.core.train.TrainingStep;
 import dev.sparsestream.protocol.BatchRecord;
 import dev.sparsestream.protocol.ControlReply;
-import dev.sparsestream.protocol.LambdaChange;
 import dev.sparsestream.protocol.LearnerCommand;
 import dev.sparsestream.protocol.Snapshot;
 import dev.sparsestream.protocol.SnapshotFiles;
@@ -365,7 +365,7 @@ class PipelineTest {
 
         // One change, recorded with the batch from which it applied; every batch carries its lambda.
         assertEquals(1, changes.size(), changes.toString());
-        long from = changes.get(0).fromSeq();
+        long from = changes.get(0).fromBatch();
         assertEquals(0.05, changes.get(0).lambda());
         assertTrue(from >= 10 && from <= 11, "the next batch the workers start, got " + from);
         for (BatchRecord r : run.outcome().monitor().batches()) {

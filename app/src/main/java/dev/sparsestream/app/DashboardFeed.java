@@ -12,8 +12,8 @@ import dev.sparsestream.core.io.Json;
 import dev.sparsestream.core.model.ModelConfig;
 import dev.sparsestream.core.train.BatchMetrics;
 import dev.sparsestream.core.train.EpochReport;
+import dev.sparsestream.core.train.LambdaChange;
 import dev.sparsestream.protocol.BatchRecord;
-import dev.sparsestream.protocol.LambdaChange;
 import dev.sparsestream.protocol.LearnerCommand;
 import dev.sparsestream.protocol.LearnerStatus;
 import dev.sparsestream.protocol.MonitorState;
@@ -208,7 +208,7 @@ public final class DashboardFeed implements RunListener {
         l.put("from", from.lambdaChanges());
         ArrayNode lrows = l.putArray("rows");
         for (LambdaChange c : lambdaChanges.subList(from.lambdaChanges(), lambdaChanges.size())) {
-            lrows.addObject().put("fromSeq", c.fromSeq()).put("lambda", c.lambda());
+            lrows.addObject().put("fromSeq", c.fromBatch()).put("lambda", c.lambda());
         }
         root.set("status", status());
         Cursor next = new Cursor(batches.size(), epochs.size(), lambdaChanges.size());

@@ -23,12 +23,12 @@ import dev.sparsestream.core.model.SparseAutoencoder;
 import dev.sparsestream.core.train.BatchMetrics;
 import dev.sparsestream.core.train.EpochReport;
 import dev.sparsestream.core.train.Evaluator;
+import dev.sparsestream.core.train.LambdaChange;
 import dev.sparsestream.core.train.StepSizeWatch;
 import dev.sparsestream.core.train.Summary;
 import dev.sparsestream.core.train.TrainingReport;
 import dev.sparsestream.core.train.TrainingResult;
 import dev.sparsestream.protocol.BatchRecord;
-import dev.sparsestream.protocol.LambdaChange;
 import dev.sparsestream.protocol.MonitorState;
 import dev.sparsestream.protocol.Snapshot;
 import dev.sparsestream.protocol.SnapshotFiles;
@@ -466,12 +466,12 @@ class TrainCommand implements Callable<Integer> {
     }
 
     /** Where the batches' lambda differs from the one before (the first batch's from the configured value). */
-    static List<TrainingReport.LambdaChange> lambdaChanges(double configured, List<BatchRecord> batches) {
-        List<TrainingReport.LambdaChange> changes = new ArrayList<>();
+    static List<LambdaChange> lambdaChanges(double configured, List<BatchRecord> batches) {
+        List<LambdaChange> changes = new ArrayList<>();
         double previous = configured;
         for (BatchRecord r : batches) {
             if (Double.compare(r.lambda(), previous) != 0) {
-                changes.add(new TrainingReport.LambdaChange(r.seq(), r.lambda()));
+                changes.add(new LambdaChange(r.seq(), r.lambda()));
                 previous = r.lambda();
             }
         }
@@ -508,7 +508,7 @@ class TrainCommand implements Callable<Integer> {
 
         @Override
         public void onLambda(LambdaChange change) {
-            System.err.printf("%nlambda %s from batch %d%n", change.lambda(), change.fromSeq());
+            System.err.printf("%nlambda %s from batch %d%n", change.lambda(), change.fromBatch());
         }
 
         @Override

@@ -2,6 +2,7 @@ package dev.sparsestream.protocol;
 
 import dev.sparsestream.core.inference.FistaParams;
 import dev.sparsestream.core.model.Weights;
+import dev.sparsestream.core.train.LambdaChange;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /** What the monitor is told by the learner. */

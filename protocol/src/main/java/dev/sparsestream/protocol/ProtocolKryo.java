@@ -16,6 +16,7 @@ import dev.sparsestream.core.model.Weights;
 import dev.sparsestream.core.train.AdamOptimizer;
 import dev.sparsestream.core.train.BatchMetrics;
 import dev.sparsestream.core.train.EpochReport;
+import dev.sparsestream.core.train.LambdaChange;
 import dev.sparsestream.core.train.Summary;
 import java.util.ArrayList;
 import java.util.Collections;

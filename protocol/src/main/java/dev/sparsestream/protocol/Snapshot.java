@@ -2,6 +2,7 @@ package dev.sparsestream.protocol;
 
 import dev.sparsestream.core.model.Weights;
 import dev.sparsestream.core.train.AdamOptimizer;
+import dev.sparsestream.core.train.LambdaChange;
 import java.util.List;
 
 /**

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.esotericsoftware.kryo.io.Output;
+import dev.sparsestream.core.train.LambdaChange;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -24,10 +24,6 @@ public record TrainingReport(String version, String model, double lambda, String
         lambdaChanges = lambdaChanges == null ? List.of() : List.copyOf(lambdaChanges);
     }
 
-    /** Lambda set to {@code lambda} from batch {@code fromBatch} on. */
-    public record LambdaChange(long fromBatch, double lambda) {
-    }
-
     /** One epoch: 1-based number, seconds, decoder learning rate, train (FISTA codes) and val (encoder codes). */
     public record Epoch(int epoch, double seconds, double lrDecoder, Figures train, Figures val) {
     }

@@ -1,5 +1,0 @@
-package dev.sparsestream.protocol;
-
-/** Lambda set to {@code lambda} from batch {@code fromSeq} on (the first batch the workers started with it). */
-public record LambdaChange(long fromSeq, double lambda) {
-}
