@@ -23,10 +23,9 @@ final class EvalFiles {
 
     /** A saved model's folder: DIR itself, or DIR/model when DIR is a run folder of 'train' or 'sweep'. */
     static Path modelDir(Path dir) {
-        if (!Files.exists(dir.resolve(ModelStore.MODEL_JSON)) && Files.exists(new RunFolder(dir).model().resolve(ModelStore.MODEL_JSON))) {
-            return new RunFolder(dir).model();
-        }
-        return dir;
+        Path inRun = new RunFolder(dir).model();
+        return !Files.exists(dir.resolve(ModelStore.MODEL_JSON)) && Files.exists(inRun.resolve(ModelStore.MODEL_JSON))
+                ? inRun : dir;
     }
 
     /**

@@ -256,22 +256,24 @@ final class SweepCommand implements Callable<Integer> {
 
     /** Whether the run in dir completed the sweep's epochs (or stopped early by its patience). */
     private boolean trainedEnough(Path dir) throws Exception {
-        if (!new RunFolder(dir).hasReport() || !new RunFolder(dir).isRun()) {
+        RunFolder run = new RunFolder(dir);
+        if (!run.hasReport() || !run.isRun()) {
             return false;
         }
         if (!TrainCommand.RunData.COMPLETED.equals(readStatus(dir))) {
             return false;
         }
-        TrainingReport r = TrainingReport.read(new RunFolder(dir).report());
+        TrainingReport r = TrainingReport.read(run.report());
         return r.epochs().size() >= epochs || r.stoppedEarly();
     }
 
     private boolean evaluatedFor(Path dir) {
-        if (!Files.exists(new RunFolder(dir).eval().resolve("recon.json"))) {
+        Path eval = new RunFolder(dir).eval();
+        if (!Files.exists(eval.resolve("recon.json"))) {
             return false;
         }
         for (double s : denoise) {
-            if (!Files.exists(new RunFolder(dir).eval().resolve("denoise-sigma" + EvalFiles.number(s) + ".png"))) {
+            if (!Files.exists(eval.resolve("denoise-sigma" + EvalFiles.number(s) + ".png"))) {
                 return false;
             }
         }
