@@ -128,8 +128,8 @@ public final class TrainingRun {
         // A single-node run names its own pool, so that runs sharing an actor system (tests) keep apart.
         ServiceKey<WorkerCommand> pool = s.cluster() ? InferenceWorker.CLUSTER_POOL
                 : ServiceKey.create(WorkerCommand.class, InferenceWorker.CLUSTER_POOL.id() + "-" + UUID.randomUUID());
-        Behavior<LearnerCommand> learning = RunFailure.completesOutcome(Learner.create(s, model, source, monitor,
-                parts.resumeFrom(), parts.onUpdate(), outcome, pool), outcome);
+        Behavior<LearnerCommand> learning = RunFailure.completesOutcome(Learner.create(new Learner.Deps(s, model, source,
+                monitor, parts.resumeFrom(), parts.onUpdate(), outcome, pool)), outcome);
         ActorRef<LearnerCommand> learner;
         if (s.cluster()) {
             learner = ClusterSingleton.get(ctx.getSystem()).init(SingletonActor.of(learning, LEARNER_NAME)

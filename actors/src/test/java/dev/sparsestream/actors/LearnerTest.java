@@ -53,9 +53,10 @@ class LearnerTest {
         });
         TestProbe<WorkerCommand> worker = testKit.createTestProbe();
         TestProbe<MonitorCommand> monitor = testKit.createTestProbe();
-        ActorRef<LearnerCommand> learner = testKit.spawn(Learner.create(new RunSettings(c, 1, maxStaleness, 0, null),
-                SparseAutoencoder.initialise(c), source, monitor.getRef(), null, Learner.UpdateListener.NONE,
-                new CompletableFuture<>(), ServiceKey.create(WorkerCommand.class, "pool-" + UUID.randomUUID())));
+        ActorRef<LearnerCommand> learner = testKit.spawn(Learner.create(new Learner.Deps(
+                new RunSettings(c, 1, maxStaleness, 0, null), SparseAutoencoder.initialise(c), source, monitor.getRef(),
+                null, Learner.UpdateListener.NONE, new CompletableFuture<>(),
+                ServiceKey.create(WorkerCommand.class, "pool-" + UUID.randomUUID()))));
         learner.tell(new LearnerCommand.WorkerReady(worker.getRef()));
         // The model and weights come with the first batch, not before.
         WorkerCommand.Configure configure = worker.expectMessageClass(WorkerCommand.Configure.class);
@@ -119,10 +120,11 @@ class LearnerTest {
         TestProbe<WorkerCommand> slow = testKit.createTestProbe();
         TestProbe<WorkerCommand> fast = testKit.createTestProbe();
         TestProbe<MonitorCommand> monitor = testKit.createTestProbe();
-        ActorRef<LearnerCommand> learner = testKit.spawn(Learner.create(new RunSettings(c, 2, 1, 0, null),
-                SparseAutoencoder.initialise(c), BatchSource.of(train, c.batchSize(), c.seed(), 0, c.epochs()),
-                monitor.getRef(), null, Learner.UpdateListener.NONE, new CompletableFuture<>(),
-                ServiceKey.create(WorkerCommand.class, "pool-" + UUID.randomUUID())));
+        ActorRef<LearnerCommand> learner = testKit.spawn(Learner.create(new Learner.Deps(
+                new RunSettings(c, 2, 1, 0, null), SparseAutoencoder.initialise(c),
+                BatchSource.of(train, c.batchSize(), c.seed(), 0, c.epochs()), monitor.getRef(), null,
+                Learner.UpdateListener.NONE, new CompletableFuture<>(),
+                ServiceKey.create(WorkerCommand.class, "pool-" + UUID.randomUUID()))));
         learner.tell(new LearnerCommand.WorkerReady(slow.getRef()));
         slow.expectMessageClass(WorkerCommand.Configure.class);
         WorkerCommand.InferBatch b0 = slow.expectMessageClass(WorkerCommand.InferBatch.class);

@@ -27,4 +27,10 @@ public record Snapshot(String projectVersion, String configJson, Weights weights
     public Snapshot {
         lambdaHistory = List.copyOf(lambdaHistory);
     }
+
+    /** This snapshot with the monitor's state (the learner's part is taken first, the monitor's when it answers). */
+    public Snapshot withMonitor(MonitorState state) {
+        return new Snapshot(projectVersion, configJson, weights, decoderAdam, encoderAdam, lambda, lambdaHistory, nextSeq,
+                state, createdEpochMillis, reason);
+    }
 }

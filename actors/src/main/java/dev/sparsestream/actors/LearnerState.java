@@ -1,0 +1,150 @@
+package dev.sparsestream.actors;
+
+import dev.sparsestream.core.inference.FistaParams;
+import dev.sparsestream.core.io.Json;
+import dev.sparsestream.core.metrics.ComponentUsage;
+import dev.sparsestream.core.model.ModelStore;
+import dev.sparsestream.core.model.SparseAutoencoder;
+import dev.sparsestream.core.model.Weights;
+import dev.sparsestream.core.tensor.Matrix;
+import dev.sparsestream.core.train.BatchMetrics;
+import dev.sparsestream.core.train.LambdaChange;
+import dev.sparsestream.core.train.TrainingStep;
+import dev.sparsestream.protocol.Batch;
+import dev.sparsestream.protocol.BatchRecord;
+import dev.sparsestream.protocol.ControlReply;
+import dev.sparsestream.protocol.LearnerCommand.CodesComputed;
+import dev.sparsestream.protocol.Snapshot;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the learner changes and a snapshot keeps: the weights and their version (one per applied batch),
+ * the optimisers, lambda and its history, and the components' recent usage. No actor here: the learner
+ * decides when, this does the update.
+ */
+final class LearnerState {
+    /** Component usage is counted over this many of the latest batches (5,000 samples at n = 250). */
+    static final int USAGE_WINDOW = 20;
+
+    private final SparseAutoencoder model;
+    private final TrainingStep step;
+    private final ComponentUsage usage;
+    private final String configJson; // for workers that hold no model yet, and for snapshots
+    private final Matrix y;          // (n, d)
+    private final Matrix z;          // (n, l)
+    private final List<LambdaChange> lambdaHistory = new ArrayList<>();
+    private FistaParams params;
+    private boolean lambdaChanged;
+    private long version;
+    private Weights current;         // export of the current version, made lazily, shared by all workers
+    private int epoch;               // epoch of the last applied batch (0: none yet)
+
+    LearnerState(RunSettings settings, SparseAutoencoder model, Snapshot resume) {
+        this.model = model;
+        var config = settings.config();
+        step = new TrainingStep(model, config.batchSize());
+        y = settings.device().zeros(config.batchSize(), config.dataDim());
+        z = settings.device().zeros(config.batchSize(), config.codeDim());
+        usage = new ComponentUsage(config.codeDim(), USAGE_WINDOW);
+        params = FistaParams.of(config);
+        try {
+            configJson = Json.mapper().writeValueAsString(config);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot write the configuration as JSON", e);
+        }
+        if (resume != null) {
+            model.importWeights(resume.weights());
+            step.decoderOptimizer().importState(resume.decoderAdam());
+            if (step.encoderOptimizer() != null) {
+                step.encoderOptimizer().importState(resume.encoderAdam());
+            }
+            params = withLambda(params, resume.lambda());
+            lambdaHistory.addAll(resume.lambdaHistory());
+            version = resume.weights().version();
+        }
+    }
+
+    private static FistaParams withLambda(FistaParams p, double lambda) {
+        return new FistaParams(lambda, p.beta(), p.hingeT(), p.gamma(), p.eta(), p.maxSteps(), p.tolerance());
+    }
+
+    String configJson() {
+        return configJson;
+    }
+
+    /** The FISTA parameters for the next batch sent out. */
+    FistaParams params() {
+        return params;
+    }
+
+    long version() {
+        return version;
+    }
+
+    /** The current weights, exported once per version and shared (never written after). */
+    Weights weights() {
+        if (current == null || current.version() != version) {
+            current = model.exportWeights(version);
+        }
+        return current;
+    }
+
+    double learningRate() {
+        return step.decoderOptimizer().learningRate();
+    }
+
+    ComponentUsage usage() {
+        return usage;
+    }
+
+    /** Lambda for the batches sent out from now on, if valid; the answer says which. */
+    ControlReply setLambda(double lambda) {
+        if (!(lambda >= 0) || Double.isInfinite(lambda)) {
+            return new ControlReply.Rejected("lambda must be a finite number >= 0, got " + lambda
+                    + "; the run continues with lambda " + params.lambda());
+        }
+        params = withLambda(params, lambda);
+        lambdaChanged = true;
+        return new ControlReply.Accepted("lambda " + lambda + " from the next batch the workers start");
+    }
+
+    /** Batch {@code seq} is sent out next: a lambda set since the last one takes effect with it, and is recorded. */
+    Optional<LambdaChange> sending(long seq) {
+        if (!lambdaChanged) {
+            return Optional.empty();
+        }
+        lambdaChanged = false;
+        LambdaChange change = new LambdaChange(seq, params.lambda());
+        lambdaHistory.add(change);
+        return Optional.of(change);
+    }
+
+    /** One update from a batch and its codes, the next in order; the version moves on by one. */
+    BatchRecord apply(InFlightWindow.Inferred<?> r) {
+        Batch b = r.dispatch().batch();
+        CodesComputed c = r.codes();
+        FistaParams p = r.dispatch().params();
+        long staleness = version - c.weightsVersion(); // 0: the worker's encoder pass is this version's
+        if (b.epoch() != epoch) {
+            epoch = b.epoch();
+            step.startEpoch(epoch - 1);
+        }
+        y.data().put(0, b.data());
+        z.data().put(0, c.codes());
+        usage.add(z, c.rows());
+        float[] pass = staleness == 0 ? c.encoderPass() : null;
+        BatchMetrics metrics = step.learn(y, b.pixelScale(), z, pass, c.meanSteps(), c.iterations(), p);
+        version++;
+        return new BatchRecord(b.seq(), b.epoch(), b.index(), p.lambda(), c.weightsVersion(), (int) staleness, metrics);
+    }
+
+    /** The learner's part of a snapshot now, with the data cursor {@code nextSeq}; the monitor's state follows. */
+    Snapshot snapshot(long nextSeq, String reason) {
+        return new Snapshot(ModelStore.PROJECT_VERSION, configJson, weights(),
+                step.decoderOptimizer().exportState(),
+                step.encoderOptimizer() == null ? null : step.encoderOptimizer().exportState(), params.lambda(),
+                lambdaHistory, nextSeq, null, System.currentTimeMillis(), reason);
+    }
+}

@@ -1,0 +1,92 @@
+package dev.sparsestream.actors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The learner's worker bookkeeping, with strings for workers: no actor system. */
+class WorkerPoolTest {
+
+    @Test
+    void aNewWorkerNeedsTheModelThenOnlyTheVersionsItLacks() {
+        WorkerPool<String> pool = new WorkerPool<>();
+        assertTrue(pool.join("a"));
+        assertFalse(pool.join("a"), "joining twice is one member");
+        assertEquals(1, pool.size());
+        assertEquals("a", pool.takeIdle());
+        assertEquals(WorkerPool.NO_MODEL, pool.assign("a", 0, 0));
+        assertFalse(pool.hasIdle(), "busy with batch 0");
+        pool.answered("a", 0);
+        assertEquals("a", pool.takeIdle());
+        assertEquals(0, pool.assign("a", 1, 1), "it holds version 0 and is sent version 1");
+        pool.answered("a", 1);
+        assertEquals(1, pool.assign(pool.takeIdle(), 2, 1), "already holds version 1: nothing to send");
+    }
+
+    @Test
+    void idleWorkersAreTakenOldestFirst() {
+        WorkerPool<String> pool = new WorkerPool<>();
+        pool.join("a");
+        pool.join("b");
+        pool.join("c");
+        assertEquals("a", pool.takeIdle());
+        pool.assign("a", 0, 0);
+        pool.answered("a", 0);
+        assertEquals("b", pool.takeIdle());
+        assertEquals("c", pool.takeIdle());
+        assertEquals("a", pool.takeIdle());
+        assertFalse(pool.hasIdle());
+    }
+
+    @Test
+    void aLateAnswerForAnEarlierBatchLeavesTheWorkerBusyWithItsCurrentOne() {
+        WorkerPool<String> pool = new WorkerPool<>();
+        pool.join("a");
+        pool.assign(pool.takeIdle(), 5, 0);
+        Long lost = pool.restarted("a");
+        assertEquals(5L, lost, "the batch it held is lost with the restart");
+        assertEquals(WorkerPool.NO_MODEL, pool.assign(pool.takeIdle(), 6, 1), "a restarted worker holds no model");
+        pool.answered("a", 5); // the old instance's answer, arriving late
+        assertFalse(pool.hasIdle(), "still working on batch 6");
+        pool.answered("a", 6);
+        assertTrue(pool.hasIdle());
+    }
+
+    @Test
+    void aWorkerThatLeavesGivesBackItsBatchAndIsForgotten() {
+        WorkerPool<String> pool = new WorkerPool<>();
+        pool.join("a");
+        pool.join("b");
+        pool.assign(pool.takeIdle(), 3, 0);
+        assertEquals(3L, pool.leave("a"));
+        assertNull(pool.leave("a"), "already gone");
+        assertNull(pool.leave("b"), "b held no batch");
+        assertEquals(0, pool.size());
+        assertFalse(pool.hasIdle());
+        pool.answered("a", 3); // an answer from a worker no longer in the pool changes nothing
+        assertFalse(pool.hasIdle());
+        assertThrows(IllegalArgumentException.class, () -> pool.assign("a", 4, 0));
+        assertFalse(pool.contains("a"), "a failed assignment adds no member");
+    }
+
+    @Test
+    void aListingAddsNewWorkersAndNamesThoseNoLongerListed() {
+        WorkerPool<String> pool = new WorkerPool<>();
+        pool.join("announced"); // announced itself before the receptionist listed it
+        var first = pool.relist(Set.of("announced", "b"));
+        assertEquals(List.of("b"), first.joined());
+        assertEquals(List.of(), first.gone());
+        var second = pool.relist(Set.of("b"));
+        assertEquals(List.of(), second.joined());
+        assertEquals(List.of("announced"), second.gone(), "listed before, not now: unreachable or stopped");
+        assertTrue(pool.contains("announced"), "the caller removes it (and gets its batch back)");
+        pool.leave("announced");
+        assertEquals(List.of(), pool.relist(Set.of()).gone().stream().filter(w -> !w.equals("b")).toList());
+    }
+}
