@@ -31,7 +31,7 @@ final class ClusterSeedCommand extends TrainCommand {
     NodeOptions node = new NodeOptions();
 
     @Override
-    Config nodeConfig(ModelConfig config) {
+    public Config nodeConfig(ModelConfig config) {
         long needed = largestMessage(config);
         if (needed > node.maxMessageBytes()) {
             throw new IllegalArgumentException("this model's weights make messages of about " + (needed >> 20)
@@ -50,7 +50,7 @@ final class ClusterSeedCommand extends TrainCommand {
     }
 
     @Override
-    void started(StreamingTrainer run, DashboardFeed feed) {
+    public void started(StreamingTrainer run, DashboardFeed feed) {
         startedNanos = System.nanoTime();
         run.system().systemActorOf(ClusterMembers.create(feed::membership), "cluster-members",
                 org.apache.pekko.actor.typed.Props.empty());
@@ -62,7 +62,7 @@ final class ClusterSeedCommand extends TrainCommand {
     private long startedNanos;
 
     @Override
-    void ended(dev.sparsestream.actors.RunOutcome outcome) {
+    public void ended(dev.sparsestream.actors.RunOutcome outcome) {
         double seconds = (System.nanoTime() - startedNanos) / 1e9;
         var weights = ProtocolTraffic.weightsSent();
         var batches = ProtocolTraffic.of(WorkerCommand.InferBatch.class).sent();
@@ -74,7 +74,7 @@ final class ClusterSeedCommand extends TrainCommand {
     }
 
     @Override
-    String commandName() {
+    public String commandName() {
         return "cluster seed";
     }
 

@@ -1,5 +1,6 @@
 package dev.sparsestream.app;
 
+import dev.sparsestream.actors.RunFolder;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,5 +1,6 @@
 package dev.sparsestream.app;
 
+import dev.sparsestream.actors.RunFolder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;

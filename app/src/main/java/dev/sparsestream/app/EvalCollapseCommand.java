@@ -93,7 +93,7 @@ final class EvalCollapseCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--lambda must be > 0 (the L1 penalty drives the collapse), got " + lambda);
         }
         TrainingData loaded = TrainingData.load(dataset, data, dataDir != null ? dataDir : MnistData.defaultDataDir(),
-                TrainCommand.DEFAULT_HELD_OUT, TrainCommand.DEFAULT_HELD_OUT, seed, 250);
+                TrainingJob.DEFAULT_HELD_OUT, TrainingJob.DEFAULT_HELD_OUT, seed, 250);
         Dataset train = loaded.splits().train();
         if (trainSamples > 0 && trainSamples < train.size()) {
             train = train.head(trainSamples);

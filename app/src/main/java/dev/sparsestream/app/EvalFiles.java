@@ -1,5 +1,6 @@
 package dev.sparsestream.app;
 
+import dev.sparsestream.actors.RunFolder;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparsestream.core.io.AtomicFiles;
 import dev.sparsestream.core.io.Json;

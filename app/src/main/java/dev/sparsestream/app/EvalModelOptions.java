@@ -1,5 +1,7 @@
 package dev.sparsestream.app;
 
+import dev.sparsestream.actors.RunData;
+import dev.sparsestream.actors.RunFolder;
 import dev.sparsestream.core.data.MnistData;
 import dev.sparsestream.core.model.ModelStore;
 import dev.sparsestream.core.model.SparseAutoencoder;
@@ -44,7 +46,7 @@ final class EvalModelOptions {
     TrainingData data(SparseAutoencoder m) throws Exception {
         String dataset = m.config().dataset();
         Path run = EvalFiles.runOf(model);
-        TrainCommand.RunData rd = run != null ? TrainCommand.RunData.read(new RunFolder(run).runData()) : null;
+        RunData rd = run != null ? RunData.read(new RunFolder(run).runData()) : null;
         if (dataset.equals("vectors") && data == null && (rd == null || rd.data() == null)) {
             throw new IllegalArgumentException("the model was trained on vectors and " + model + " is not in a run folder"
                     + " that says which: give --data");

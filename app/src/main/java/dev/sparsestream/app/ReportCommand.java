@@ -1,5 +1,6 @@
 package dev.sparsestream.app;
 
+import dev.sparsestream.actors.RunFolder;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sparsestream.core.io.Json;
 import dev.sparsestream.core.train.TrainingReport;

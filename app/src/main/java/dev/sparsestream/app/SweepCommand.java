@@ -1,5 +1,7 @@
 package dev.sparsestream.app;
 
+import dev.sparsestream.actors.RunData;
+import dev.sparsestream.actors.RunFolder;
 import dev.sparsestream.core.eval.LowDataClassification;
 import dev.sparsestream.core.io.Json;
 import dev.sparsestream.core.model.Family;
@@ -198,10 +200,10 @@ final class SweepCommand implements Callable<Integer> {
                     EvalFiles.number(e.lambda()), e.seed(), dir);
             entries.set(i, e.with(Entry.TRAINING, null));
             save(state.with(entries));
-            int rc = trainedEnough(dir) ? 0 : Main.commandLine().execute(trainArgs(e, dir));
+            int rc = trainedEnough(dir) ? 0 : train(e, dir);
             if (rc != 0 || !trainedEnough(dir)) {
                 String status = readStatus(dir);
-                if (rc == 0 && !TrainCommand.RunData.FAILED.equals(status)) {
+                if (rc == 0 && !RunData.FAILED.equals(status)) {
                     // stopped (Ctrl-C, 'control stop'): the snapshot is kept; continue later
                     save(state.with(entries));
                     System.out.printf("the sweep stopped during %s; run the same command again to continue%n", dir);
@@ -229,29 +231,24 @@ final class SweepCommand implements Callable<Integer> {
         return 0;
     }
 
-    private String[] trainArgs(Entry e, Path dir) throws Exception {
-        List<String> a = new ArrayList<>(List.of("train"));
-        if (new RunFolder(dir).canResume()) {
-            a.addAll(List.of("--resume", dir.toString(), "--epochs", Integer.toString(epochs)));
-        } else {
-            a.addAll(List.of("--dataset", dataset, "--model", e.model(), "--lambda", Double.toString(e.lambda()), "--seed",
-                    Long.toString(e.seed()), "--epochs", Integer.toString(epochs), "--out", dir.toString()));
-            if (data != null) {
-                a.addAll(List.of("--data", data.toString()));
-            }
-            if (trainSamples != null) {
-                a.addAll(List.of("--train-samples", trainSamples.toString()));
-            }
+    /** Trains (or resumes) the entry's run in this process, as 'train --no-dashboard' would; its exit status. */
+    private int train(Entry e, Path dir) {
+        boolean resume = new RunFolder(dir).canResume();
+        HyperparameterOptions hyper = new HyperparameterOptions();
+        hyper.epochs = epochs;
+        if (!resume) {
+            hyper.lambda = e.lambda();
+            hyper.seed = e.seed();
         }
-        if (dataDir != null) {
-            a.addAll(List.of("--data-dir", dataDir.toString()));
+        var request = new TrainingJob.Request(resume ? null : dataset, resume ? null : data, null, null, resume ? null : e.model(),
+                dir, dataDir, resume ? null : trainSamples, null, resume ? dir : null, !noProgress, 1, 0, 0, hyper,
+                device, null);
+        try {
+            return new TrainingJob(request, TrainingJob.SINGLE_NODE).run();
+        } catch (Exception ex) {
+            System.err.println("sparse-stream: " + ex.getMessage());
+            return 1;
         }
-        a.addAll(List.of("--device", device.name));
-        a.add("--no-dashboard");
-        if (noProgress) {
-            a.add("--no-progress");
-        }
-        return a.toArray(String[]::new);
     }
 
     /** Whether the run in dir completed the sweep's epochs (or stopped early by its patience). */
@@ -260,7 +257,7 @@ final class SweepCommand implements Callable<Integer> {
         if (!run.hasReport() || !run.isRun()) {
             return false;
         }
-        if (!TrainCommand.RunData.COMPLETED.equals(readStatus(dir))) {
+        if (!RunData.COMPLETED.equals(readStatus(dir))) {
             return false;
         }
         TrainingReport r = TrainingReport.read(run.report());
@@ -282,7 +279,7 @@ final class SweepCommand implements Callable<Integer> {
 
     private static String readStatus(Path dir) {
         try {
-            return TrainCommand.RunData.read(new RunFolder(dir).runData()).status();
+            return RunData.read(new RunFolder(dir).runData()).status();
         } catch (Exception ex) {
             return null;
         }

@@ -1,5 +1,6 @@
 package dev.sparsestream.app;
 
+import dev.sparsestream.actors.RunFolder;
 import dev.sparsestream.core.io.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;

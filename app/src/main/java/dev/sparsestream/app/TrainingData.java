@@ -1,5 +1,6 @@
 package dev.sparsestream.app;
 
+import dev.sparsestream.actors.RunData;
 import dev.sparsestream.core.data.MnistData;
 import dev.sparsestream.core.data.MnistFetcher;
 import dev.sparsestream.core.data.MnistFiles;
@@ -32,14 +33,14 @@ record TrainingData(Splits splits, Normalisation pixelSpace, Path source) {
      *
      * @param run the run's record, or null when there is none (then the defaults apply)
      */
-    static TrainingData ofRun(String dataset, TrainCommand.RunData run, Path data, Path dataDir, long seed, int batchSize)
+    static TrainingData ofRun(String dataset, RunData run, Path data, Path dataDir, long seed, int batchSize)
             throws Exception {
         Path file = data;
         if (file == null && run != null && run.data() != null && !dataset.equals("mnist")) {
             file = Path.of(run.data());
         }
-        double val = run != null && run.valFraction() != null ? run.valFraction() : TrainCommand.DEFAULT_HELD_OUT;
-        double test = run != null && run.testFraction() != null ? run.testFraction() : TrainCommand.DEFAULT_HELD_OUT;
+        double val = run != null && run.valFraction() != null ? run.valFraction() : TrainingJob.DEFAULT_HELD_OUT;
+        double test = run != null && run.testFraction() != null ? run.testFraction() : TrainingJob.DEFAULT_HELD_OUT;
         return load(dataset, file, dataDir, val, test, seed, batchSize);
     }
 

@@ -1,5 +1,6 @@
 package dev.sparsestream.app;
 
+import dev.sparsestream.actors.RunFolder;
 import static dev.sparsestream.app.CommandLineTest.mnistParent;
 import static dev.sparsestream.app.CommandLineTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;

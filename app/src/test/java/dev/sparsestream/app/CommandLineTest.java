@@ -1,5 +1,6 @@
 package dev.sparsestream.app;
 
+import dev.sparsestream.actors.RunFolder;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

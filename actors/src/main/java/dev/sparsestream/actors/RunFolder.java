@@ -1,4 +1,4 @@
-package dev.sparsestream.app;
+package dev.sparsestream.actors;
 
 import dev.sparsestream.protocol.SnapshotFiles;
 import java.nio.file.Files;
@@ -18,54 +18,54 @@ import java.nio.file.Path;
  *   RUN/eval/           what the evaluations of its model wrote
  * </pre>
  */
-record RunFolder(Path dir) {
-    static final String RUN_DATA = "run.json";
-    static final String REPORT = "report.json";
-    static final String MODEL = "model";
-    static final String EVAL = "eval";
-    static final String CONTROL_INFO = "control.json";
-    static final String CONTROL_TOKEN = "control.token";
+public record RunFolder(Path dir) {
+    public static final String RUN_DATA = "run.json";
+    public static final String REPORT = "report.json";
+    public static final String MODEL = "model";
+    public static final String EVAL = "eval";
+    public static final String CONTROL_INFO = "control.json";
+    public static final String CONTROL_TOKEN = "control.token";
 
-    Path runData() {
+    public Path runData() {
         return dir.resolve(RUN_DATA);
     }
 
-    Path report() {
+    public Path report() {
         return dir.resolve(REPORT);
     }
 
-    Path model() {
+    public Path model() {
         return dir.resolve(MODEL);
     }
 
-    Path eval() {
+    public Path eval() {
         return dir.resolve(EVAL);
     }
 
-    Path snapshot() {
+    public Path snapshot() {
         return dir.resolve(SnapshotFiles.FILE_NAME);
     }
 
-    Path controlInfo() {
+    public Path controlInfo() {
         return dir.resolve(CONTROL_INFO);
     }
 
-    Path controlToken() {
+    public Path controlToken() {
         return dir.resolve(CONTROL_TOKEN);
     }
 
     /** Whether a run was ever started here (its run.json exists). */
-    boolean isRun() {
+    public boolean isRun() {
         return Files.exists(runData());
     }
 
     /** Whether the run can continue from here: its data record and a snapshot exist. */
-    boolean canResume() {
+    public boolean canResume() {
         return isRun() && Files.exists(snapshot());
     }
 
     /** Whether it finished at least one epoch: its report exists. */
-    boolean hasReport() {
+    public boolean hasReport() {
         return Files.exists(report());
     }
 }
