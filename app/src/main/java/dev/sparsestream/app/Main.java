@@ -1,5 +1,15 @@
 package dev.sparsestream.app;
 
+import dev.sparsestream.app.train.TrainCommand;
+import dev.sparsestream.app.data.FetchCommand;
+import dev.sparsestream.app.data.PatchesCommand;
+import dev.sparsestream.app.cluster.ClusterCommand;
+import dev.sparsestream.app.web.ControlCommand;
+import dev.sparsestream.app.eval.EvalCommand;
+import dev.sparsestream.app.eval.EncodeCommand;
+import dev.sparsestream.app.eval.ReportCommand;
+import dev.sparsestream.app.eval.SweepCommand;
+import dev.sparsestream.app.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -1,0 +1,94 @@
+package dev.sparsestream.app.cluster;
+
+import dev.sparsestream.app.train.DeviceOption;
+import dev.sparsestream.actors.cluster.ClusterNode;
+import dev.sparsestream.actors.cluster.WorkerNode;
+import dev.sparsestream.core.device.Device;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.util.concurrent.Callable;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "worker", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Join a cluster and run inference workers for its learner until the seed stops (or this node is",
+                "cut off from it, or Ctrl-C). The node needs no data and no configuration: the learner sends the",
+                "model with the first batch. Exits 0 when the seed has left, 3 when the cluster refused this node (a",
+                "different sparse-stream build), 4 when no seed answered for two minutes."})
+public final class ClusterWorkerCommand implements Callable<Integer> {
+    @Option(names = "--join", required = true, paramLabel = "HOST:PORT", description = "The seed node to join.")
+    String join;
+
+    @Option(names = "--workers", paramLabel = "N",
+            description = "Inference workers on this node (default: one per core, sharing the cores' BLAS threads).")
+    Integer workers;
+
+    @Mixin
+    NodeOptions node = new NodeOptions();
+
+    @Mixin
+    DeviceOption device = new DeviceOption();
+
+    @Override
+    public Integer call() throws Exception {
+        Address seed = ClusterNode.address(join);
+        int n = workers != null ? workers : Runtime.getRuntime().availableProcessors();
+        if (n < 1) {
+            throw new IllegalArgumentException("--workers must be at least 1, got " + n);
+        }
+        var config = node.config(ClusterNode.WORKER_ROLE, routeTo(seed), 0);
+        Device d = device.open();
+        d.setThreads(Math.max(1, d.threads() / n));
+        ActorSystem<?> system = ActorSystem.create(WorkerNode.create(n, d), ClusterNode.SYSTEM_NAME, config);
+        System.out.println("worker node " + ClusterNode.hostPort(system) + " with " + n + " inference worker(s) joining "
+                + join);
+        ClusterNode.joinSeed(system, seed);
+        system.getWhenTerminated().toCompletableFuture().join();
+        var reason = CoordinatedShutdown.get(Adapter.toClassic(system)).getShutdownReason();
+        if (reason.isPresent() && reason.get() == CoordinatedShutdown.incompatibleConfigurationDetectedReason()) {
+            System.err.println("sparse-stream: the cluster at " + join + " refused this node: its sparse-stream build "
+                    + "(protocol version) differs from this one's; run the same build on every node");
+            return 3;
+        }
+        if (reason.isPresent() && reason.get() == CoordinatedShutdown.clusterJoinUnsuccessfulReason()) {
+            System.err.println("sparse-stream: no seed answered at " + join + "; is 'cluster seed' running there, and "
+                    + "is the port reachable from here?");
+            return 4;
+        }
+        System.out.println("worker node stopped" + reason.map(r -> " (" + describe(r) + ")").orElse(""));
+        return 0;
+    }
+
+    private static String describe(CoordinatedShutdown.Reason r) {
+        if (r == CoordinatedShutdown.clusterDowningReason()) {
+            return "downed: it was cut off from the seed, or the seed died";
+        } else if (r == CoordinatedShutdown.clusterLeavingReason()) {
+            return "it left the cluster";
+        } else if (r == CoordinatedShutdown.actorSystemTerminateReason()) {
+            return "the seed is gone from the cluster"; // WorkerNode terminates the system when the seed is removed
+        } else if (r == CoordinatedShutdown.jvmExitReason()) {
+            return "interrupted";
+        }
+        return r.toString();
+    }
+
+    /**
+     * The local address this machine uses to reach the seed (the kernel's routing choice; connecting a UDP
+     * socket sends nothing), so that the seed can reach this node back at it.
+     */
+    static String routeTo(Address seed) {
+        try (DatagramSocket s = new DatagramSocket()) {
+            s.connect(new InetSocketAddress(seed.host().get(), (Integer) seed.port().get()));
+            String local = s.getLocalAddress().getHostAddress();
+            return local.equals("0.0.0.0") || local.equals("::") ? "127.0.0.1" : local;
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot find a route to the seed " + seed.host().get() + ": "
+                    + e.getMessage());
+        }
+    }
+}
