@@ -10,7 +10,7 @@ import dev.sparsestream.core.model.ModelConfig;
  * @param hingeT    the hinge's target standard deviation T
  * @param gamma     weight of sum_i mean_k (z_ik - zE_ik)^2, the distance to the encoder's codes
  * @param eta       constant step size
- * @param maxSteps  K, the most steps
+ * @param maxSteps  S_max, the most steps
  * @param tolerance per-sample relative change below which a sample has converged
  */
 public record FistaParams(double lambda, double beta, double hingeT, double gamma, double eta, int maxSteps,

@@ -3,9 +3,9 @@ package dev.sparsestream.core.model;
 import dev.sparsestream.core.data.Normalisation;
 
 /**
- * Table 3 of the paper (docs/method.md, "Hyperparameters"): batch 250, L = 3, K = 200. MNIST: l = 128,
- * m = 1024, 200 epochs; natural-image patches: l = 256, m = 2048, 100 epochs. The lambda given is the one the
- * paper's headline figures use; every value can be overridden.
+ * Table 3 of the paper (docs/method.md, "Hyperparameters"): batch 250, L = 3 LISTA iterations, at most
+ * S_max = 200 FISTA steps. MNIST: l = 128, m = 1024, 200 epochs; natural-image patches: l = 256, m = 2048,
+ * 100 epochs. The lambda given is the one the paper's headline figures use; every value can be overridden.
  */
 public final class Presets {
     public static final int MNIST_DIM = 784;
