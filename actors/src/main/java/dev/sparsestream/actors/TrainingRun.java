@@ -42,6 +42,9 @@ import org.apache.pekko.stream.javadsl.Source;
 public final class TrainingRun {
     /** Where the numerical actors run (reference.conf): off the default dispatcher that Pekko HTTP shares. */
     public static final DispatcherSelector COMPUTE = DispatcherSelector.fromConfig("sparse-stream.compute-dispatcher");
+    /** The learner's and this node's workers' when at most one batch is in flight (reference.conf says why). */
+    public static final DispatcherSelector SEQUENTIAL =
+            DispatcherSelector.fromConfig("sparse-stream.sequential-dispatcher");
 
     /** The cluster role of the node that owns the data source, the learner, the monitor and the dashboard. */
     public static final String SEED_ROLE = "seed";
@@ -128,21 +131,22 @@ public final class TrainingRun {
         // A single-node run names its own pool, so that runs sharing an actor system (tests) keep apart.
         ServiceKey<WorkerCommand> pool = s.cluster() ? InferenceWorker.CLUSTER_POOL
                 : ServiceKey.create(WorkerCommand.class, InferenceWorker.CLUSTER_POOL.id() + "-" + UUID.randomUUID());
+        DispatcherSelector onThread = s.capacity() == 1 ? SEQUENTIAL : COMPUTE;
         Behavior<LearnerCommand> learning = RunFailure.completesOutcome(Learner.create(new Learner.Deps(s, model, source,
                 monitor, parts.resumeFrom(), parts.onUpdate(), outcome, pool)), outcome);
         ActorRef<LearnerCommand> learner;
         if (s.cluster()) {
             learner = ClusterSingleton.get(ctx.getSystem()).init(SingletonActor.of(learning, LEARNER_NAME)
-                    .withProps(COMPUTE)
+                    .withProps(onThread)
                     .withSettings(ClusterSingletonSettings.create(ctx.getSystem()).withRole(SEED_ROLE))
                     .withStopMessage(new LearnerCommand.Stop("the seed node is leaving the cluster",
                             ctx.getSystem().ignoreRef())));
         } else {
-            learner = ctx.spawn(learning, LEARNER_NAME, COMPUTE);
+            learner = ctx.spawn(learning, LEARNER_NAME, onThread);
             ctx.watch(learner);
         }
         for (int i = 0; i < s.workers(); i++) {
-            ctx.spawn(supervisedWorker(pool, s.device(), parts.beforeInference()), "worker-" + i, COMPUTE);
+            ctx.spawn(supervisedWorker(pool, s.device(), parts.beforeInference()), "worker-" + i, onThread);
         }
         learnerRef.complete(learner);
     }

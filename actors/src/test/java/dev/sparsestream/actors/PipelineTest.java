@@ -173,8 +173,9 @@ class PipelineTest {
         java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
         Run run = pipeline(c, train, data("val", 100, 64, 2), 2, 0, b -> threads.add(Thread.currentThread().getName()));
         assertEquals(RunOutcome.Status.COMPLETED, run.outcome().status(), run.outcome().message());
-        // FISTA ran on the compute dispatcher, not on the default one that Pekko HTTP shares
-        assertTrue(!threads.isEmpty() && threads.stream().allMatch(t -> t.contains("sparse-stream.compute-dispatcher")),
+        // K = 0: one batch in flight, so FISTA ran on the run's one sequential thread, not on the default
+        // dispatcher that Pekko HTTP shares
+        assertTrue(!threads.isEmpty() && threads.stream().allMatch(t -> t.contains("sparse-stream.sequential-dispatcher")),
                 threads.toString());
         List<Weights> expected = sequential(c, train, 24);
         assertEquals(24, run.weights().size());
@@ -325,9 +326,13 @@ class PipelineTest {
     void withStalenessOneTwoWorkersOverlapAndNoCodesAreTooStale() throws Exception {
         ModelConfig c = config(Family.VDL, 2);
         Dataset train = data("train", 1200, 64, 5);
-        Run run = pipeline(c, train, data("val", 100, 64, 6), 2, 1, InferenceWorker.BeforeInference.NONE);
+        java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Run run = pipeline(c, train, data("val", 100, 64, 6), 2, 1, b -> threads.add(Thread.currentThread().getName()));
         assertEquals(RunOutcome.Status.COMPLETED, run.outcome().status(), run.outcome().message());
         assertAppliedOnceInOrder(run.outcome(), 48);
+        // Two batches in flight: the workers run FISTA side by side on the compute dispatcher's threads
+        assertTrue(!threads.isEmpty() && threads.stream().allMatch(t -> t.contains("sparse-stream.compute-dispatcher")),
+                threads.toString());
         int maxStaleness = 0;
         for (BatchRecord r : run.outcome().monitor().batches()) {
             maxStaleness = Math.max(maxStaleness, r.staleness());
