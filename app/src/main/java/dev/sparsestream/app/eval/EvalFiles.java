@@ -1,6 +1,6 @@
 package dev.sparsestream.app.eval;
 
-import dev.sparsestream.app.Main;
+import dev.sparsestream.core.BuildInfo;
 import dev.sparsestream.actors.RunFolder;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparsestream.core.io.AtomicFiles;
@@ -53,7 +53,7 @@ public final class EvalFiles {
     static ObjectNode provenance(String command, Path modelDir, SparseAutoencoder model, Path data) {
         ObjectNode root = Json.mapper().createObjectNode();
         root.put("command", command);
-        root.put("version", Main.VERSION);
+        root.put("version", BuildInfo.VERSION);
         if (modelDir != null) {
             root.put("modelDir", modelDir.toString());
             root.put("model", model.config().model().label());

@@ -1,6 +1,6 @@
 package dev.sparsestream.app.eval;
 
-import dev.sparsestream.app.Main;
+import dev.sparsestream.core.BuildInfo;
 import dev.sparsestream.actors.RunFolder;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sparsestream.core.io.Json;
@@ -76,7 +76,7 @@ public final class ReportCommand implements Callable<Integer> {
         }
         StringBuilder md = new StringBuilder();
         md.append("# ").append(title).append("\n\n");
-        md.append("Made by `sparse-stream report` (version ").append(Main.VERSION).append("). Paper figures: ")
+        md.append("Made by `sparse-stream report` (version ").append(BuildInfo.VERSION).append("). Paper figures: ")
                 .append(PaperResults.source()).append(". Ours are measured on this machine; epochs are listed per run ")
                 .append("(the paper trains 200 epochs on MNIST and 100 on patches).\n\n");
         if (!runDirs.isEmpty()) {

@@ -5,7 +5,7 @@ import dev.sparsestream.app.train.TrainingData;
 import dev.sparsestream.app.train.HyperparameterOptions;
 import dev.sparsestream.app.train.DeviceOption;
 import dev.sparsestream.app.train.RunLock;
-import dev.sparsestream.app.Main;
+import dev.sparsestream.core.BuildInfo;
 import dev.sparsestream.actors.RunData;
 import dev.sparsestream.actors.RunFolder;
 import dev.sparsestream.core.io.Json;
@@ -177,7 +177,7 @@ public final class SweepCommand implements Callable<Integer> {
                 }
             }
         }
-        State s = new State(Main.VERSION, base, epochs, List.copyOf(denoise), entries);
+        State s = new State(BuildInfo.VERSION, base, epochs, List.copyOf(denoise), entries);
         save(s);
         return s;
     }

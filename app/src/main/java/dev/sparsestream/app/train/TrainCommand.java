@@ -1,5 +1,6 @@
 package dev.sparsestream.app.train;
 
+import dev.sparsestream.app.web.RunEndpoint;
 import com.typesafe.config.Config;
 import dev.sparsestream.actors.InferenceWorker;
 import dev.sparsestream.actors.Learner;
@@ -149,7 +150,7 @@ public class TrainCommand implements Callable<Integer>, TrainingJob.Role {
         }
         return new TrainingJob(new TrainingJob.Request(dataset, data, valFraction, testFraction, model, out, dataDir,
                 trainSamples, initFrom, resume, !noProgress, workers, maxStaleness, snapshotEvery, hyper, device,
-                noDashboard ? null : new TrainingJob.Endpoint(httpHost, httpPort)), this).run();
+                noDashboard ? null : new RunEndpoint.Address(httpHost, httpPort)), this).run();
     }
 
     /** Options a resumed run takes (the rest of its configuration is the snapshot's). */

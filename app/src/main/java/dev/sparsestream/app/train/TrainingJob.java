@@ -51,11 +51,7 @@ public final class TrainingJob {
     public record Request(String dataset, Path data, Double valFraction, Double testFraction, String model, Path out,
                    Path dataDir, Integer trainSamples, Path initFrom, Path resume, boolean progressBar, int workers,
                    int maxStaleness, int snapshotEvery, HyperparameterOptions hyper, DeviceOption device,
-                   Endpoint endpoint) {
-    }
-
-    /** Where the dashboard and control API listen; a null port: 8080, or any free port if it is taken. */
-    public record Endpoint(String host, Integer port) {
+                   RunEndpoint.Address endpoint) {
     }
 
     /** What differs between a single-node run and a cluster's seed. */

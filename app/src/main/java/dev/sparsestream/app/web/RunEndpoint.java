@@ -1,6 +1,5 @@
 package dev.sparsestream.app.web;
 
-import dev.sparsestream.app.train.TrainingJob;
 import dev.sparsestream.actors.StreamingTrainer;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -11,6 +10,10 @@ import java.nio.file.Path;
 /** A run's dashboard and control API on one HTTP server, for as long as the run lasts. */
 public record RunEndpoint(Dashboard dashboard, ControlServer server) implements AutoCloseable {
     static final int DEFAULT_HTTP_PORT = 8080;
+
+    /** Where the dashboard and control API listen; a null port: 8080, or any free port if it is taken. */
+    public record Address(String host, Integer port) {
+    }
 
     public static RunEndpoint start(StreamingTrainer run, DashboardFeed feed, DashboardImages images, Path runDir, String host,
                              int port) throws Exception {
@@ -39,7 +42,7 @@ public record RunEndpoint(Dashboard dashboard, ControlServer server) implements 
      * The port to listen on, checked before the run starts, so that a taken port is an error before any
      * training, not after: an explicit port must be free; the default 8080 gives way to any free port (0).
      */
-    public static int port(TrainingJob.Endpoint e) {
+    public static int port(Address e) {
         int wanted = e.port() != null ? e.port() : DEFAULT_HTTP_PORT;
         if (wanted < 0 || wanted > 65535) {
             throw new IllegalArgumentException("--http-port must be 0..65535, got " + wanted);
