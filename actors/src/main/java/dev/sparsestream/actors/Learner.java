@@ -166,13 +166,14 @@ public final class Learner {
                         + "snapshot " + (progress.lastSnapshot() != null ? progress.lastSnapshot() : "(none written yet)")
                         + " is intact");
             }
-            Weights w = state.weights();
-            deps.onUpdate().accept(w);
+            if (deps.onUpdate() != UpdateListener.NONE) { // else a version is exported only when someone needs it
+                deps.onUpdate().accept(state.weights());
+            }
             deps.monitor().tell(new MonitorCommand.BatchApplied(applied, b.batchesPerEpoch()));
             boolean snapshotDue = progress.appliedOne(deps.settings().snapshotEvery());
             if (b.lastOfEpoch()) {
                 deps.monitor().tell(new MonitorCommand.EpochFinished(b.epoch(), progress.epochSeconds(), state.learningRate(),
-                        w, state.params(), ctx.getSelf()));
+                        state.weights(), state.params(), ctx.getSelf()));
                 pull();
                 return validations.get(p);
             }
