@@ -109,11 +109,10 @@ final class WorkerPool<W> {
      * @return the version it held before ({@link #NO_MODEL}: it must be sent the model first)
      */
     long assign(W worker, long seq, long version) {
-        Long held = holds.put(worker, version);
-        if (held == null) {
-            holds.remove(worker);
+        if (!holds.containsKey(worker)) {
             throw new IllegalArgumentException("worker " + worker + " is not in the pool");
         }
+        long held = holds.put(worker, version);
         idle.remove(worker);
         assigned.put(worker, seq);
         return held;
