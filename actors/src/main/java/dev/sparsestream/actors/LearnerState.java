@@ -60,14 +60,10 @@ final class LearnerState {
             if (step.encoderOptimizer() != null) {
                 step.encoderOptimizer().importState(resume.encoderAdam());
             }
-            params = withLambda(params, resume.lambda());
+            params = params.withLambda(resume.lambda());
             lambdaHistory.addAll(resume.lambdaHistory());
             version = resume.weights().version();
         }
-    }
-
-    private static FistaParams withLambda(FistaParams p, double lambda) {
-        return new FistaParams(lambda, p.beta(), p.hingeT(), p.gamma(), p.eta(), p.maxSteps(), p.tolerance());
     }
 
     String configJson() {
@@ -105,7 +101,7 @@ final class LearnerState {
             return new ControlReply.Rejected("lambda must be a finite number >= 0, got " + lambda
                     + "; the run continues with lambda " + params.lambda());
         }
-        params = withLambda(params, lambda);
+        params = params.withLambda(lambda);
         lambdaChanged = true;
         return new ControlReply.Accepted("lambda " + lambda + " from the next batch the workers start");
     }

@@ -217,6 +217,16 @@ public final class BenchCommand implements Callable<Integer> {
                 products.run();
             }
         };
+        paired(what, solve, against, baseline);
+        // The same steps with backtracking's test (a step halved where the random decoder needs it).
+        FistaParams bt = new FistaParams(p.lambda(), p.beta(), p.hingeT(), p.gamma(), p.eta(), STEPS, p.tolerance(), true);
+        Fista other = device.open().fista(N, 128);
+        paired("  with --backtracking", () -> other.solve(ws, zE, zE, bt), "fixed step", solve);
+        System.out.printf("  (backtracking's mean step size %.3g, eta %.3g)%n", other.meanStepSize(), p.eta());
+    }
+
+    /** Median per-step times of two solves of STEPS steps, run in turn, and the median of their paired ratios. */
+    private void paired(String what, Runnable solve, String against, Runnable baseline) {
         for (int i = 0; i < 3; i++) {
             solve.run();
             baseline.run();

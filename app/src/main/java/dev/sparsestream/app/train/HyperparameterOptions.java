@@ -23,6 +23,11 @@ public final class HyperparameterOptions {
     @Option(names = "--eta", description = "FISTA step size eta.")
     Double eta;
 
+    @Option(names = "--backtracking", description = "FISTA halves a sample's step where it overshoots the "
+            + "reconstruction's quadratic bound (eta is then each solve's first step). Off in the paper's settings; for "
+            + "decoders that outgrow eta (VDL-NL at lambda 0.02 after about 20 epochs, docs/full-length.md).")
+    Boolean backtracking;
+
     @Option(names = "--lr-decoder", description = "Decoder learning rate.")
     Double lrDecoder;
 
@@ -53,7 +58,7 @@ public final class HyperparameterOptions {
     @Option(names = "--patience", description = "Stop after N epochs without a better validation energy (0: run all epochs).")
     Integer patience;
 
-    @Option(names = "--max-steps", description = "Most FISTA steps K (200).")
+    @Option(names = "--max-steps", description = "Most FISTA steps S_max (200).")
     Integer maxSteps;
 
     @Option(names = "--tolerance", description = "Per-sample FISTA convergence tolerance (1e-3).")
@@ -70,6 +75,7 @@ public final class HyperparameterOptions {
         if (codeSize != null) b.codeDim = codeSize;
         if (hiddenSize != null) b.hiddenDim = hiddenSize;
         if (eta != null) b.eta = eta;
+        if (backtracking != null) b.backtracking = backtracking;
         if (lrDecoder != null) b.lrDecoder = lrDecoder;
         if (lrEncoder != null) b.lrEncoder = lrEncoder;
         if (beta != null) b.beta = beta;

@@ -70,7 +70,7 @@ public class CommandLineTest {
         Path runDir = tmp.resolve("run");
         Run r = run("train", "--dataset", "mnist", "--model", "VDL", "--lambda", "0.02", "--epochs", "2",
                 "--train-samples", "1000", "--data-dir", data.toString(), "--out", runDir.toString(), "--no-progress",
-                "--http-port", "0");
+                "--http-port", "0", "--backtracking");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("epoch   1") && r.out().contains("epoch   2"), r.out());
         assertTrue(!r.out().contains("warning: every code"), r.out());
@@ -104,6 +104,10 @@ public class CommandLineTest {
 
         SparseAutoencoder model = ModelStore.load(runDir.resolve("model"));
         assertEquals(0.02, model.config().lambda(), 1e-12);
+        assertTrue(model.config().backtracking(), "--backtracking is in the saved configuration");
+        Run changed = run("train", "--resume", runDir.toString(), "--epochs", "3", "--backtracking");
+        assertEquals(2, changed.code());
+        assertTrue(changed.err().contains("--backtracking cannot be given with --resume"), changed.err());
 
         // encode: 300 random inputs (a full batch and a remainder of 50).
         Random rng = new Random(3);

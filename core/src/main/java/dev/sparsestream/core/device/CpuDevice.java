@@ -292,6 +292,24 @@ public final class CpuDevice implements Device {
         }
     }
 
+    @Override
+    public void rowDots(Matrix a, Matrix b, double scale, int rows, double[] out, boolean accumulate) {
+        int m = a.cols();
+        requireRows(b, a, rows, "rowDots");
+        float[][] s = rows(m);
+        float[] av = s[0];
+        float[] bv = s[1];
+        for (int i = 0; i < rows; i++) {
+            a.data().get(i * m, av, 0, m);
+            b.data().get(i * m, bv, 0, m);
+            double sum = 0;
+            for (int k = 0; k < m; k++) {
+                sum += (double) av[k] * bv[k];
+            }
+            out[i] = (accumulate ? out[i] : 0) + scale * sum;
+        }
+    }
+
     private static void requireRows(Matrix m, Matrix like, int rows, String what) {
         if (m.cols() != like.cols() || m.rows() < rows || like.rows() < rows) {
             throw new IllegalArgumentException(what + ": " + m + " against " + like + " on " + rows + " rows");

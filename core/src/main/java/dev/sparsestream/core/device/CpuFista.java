@@ -36,6 +36,16 @@ final class CpuFista implements Fista {
     private final int[] steps;     // per slot
     private int iterations;
     private double meanSteps;
+    private double meanStepSize;
+    // Backtracking's own state, allocated by the first solve that uses it.
+    private float[][] ph;          // (n)(l) the step's candidate Z_k
+    private float[] etaAt;         // per slot: the sample's step size, non-increasing within a solve
+    private double[] stepSq;       // per slot: ||Z_k - x_k||^2 of the candidate
+    private double[] curvature;    // per slot: (1/d) ||J delta||^2 of the candidate
+    private float[] deltaRow;
+    private Matrix delta;          // (n, l) Z_k - x_k, in slot order
+    /** A step is halved at most this often (eta 2^-40 smaller): a guard, never reached with finite weights. */
+    private static final int MAX_HALVINGS = 40;
 
     CpuFista(int n, int l) {
         this.n = n;
@@ -99,6 +109,10 @@ final class CpuFista implements Fista {
         } else {
             Arrays.fill(colMean, 0f);
         }
+        final boolean backtracking = p.backtracking();
+        if (backtracking) {
+            startBacktracking(eta);
+        }
         FloatBuffer gradData = grad.data();
         FloatBuffer xData = x.data();
         double t = 1;
@@ -113,13 +127,20 @@ final class CpuFista implements Fista {
             double tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
             float momentum = (float) ((t - 1) / tNext);
             t = tNext;
+            if (backtracking) {
+                backtrack(decoder, active, p.lambda(), gammaScale);
+            }
             for (int s = 0; s < active; s++) {
                 float[] xs = xh[s];
                 float[] gs = gh[s];
                 float[] zs = zh[s];
                 float[] es = eh[s];
-                gradData.get(s * l, gs, 0, l);
-                step(xs, gs, zs, es, eta, threshold, gammaScale, momentum);
+                if (backtracking) {
+                    accept(xs, gs, zs, ph[s], momentum);
+                } else {
+                    gradData.get(s * l, gs, 0, l);
+                    step(xs, gs, zs, es, eta, threshold, gammaScale, momentum);
+                }
                 if (hinge) {
                     accumulate(xs);
                 }
@@ -150,7 +171,99 @@ final class CpuFista implements Fista {
             }
         }
         meanSteps = (double) sum / n;
+        double etaSum = 0;
+        for (int s = 0; s < n; s++) {
+            etaSum += backtracking ? etaAt[s] : eta;
+        }
+        meanStepSize = etaSum / n;
         return z;
+    }
+
+    // ---- backtracking (docs/method.md, "Backtracking") ----
+
+    private void startBacktracking(float eta) {
+        if (ph == null) {
+            ph = new float[n][l];
+            etaAt = new float[n];
+            stepSq = new double[n];
+            curvature = new double[n];
+            deltaRow = new float[l];
+            delta = Matrix.zeros(n, l);
+        }
+        Arrays.fill(etaAt, eta);
+    }
+
+    /**
+     * Beck and Teboulle's backtracking, per sample: each active sample's candidate Z_k = prox(x_k - eta_i g_i)
+     * into ph, with eta_i halved until the reconstruction and encoder terms lie under their quadratic bound at
+     * it, c_i + (gamma/l) ||delta_i||^2 <= ||delta_i||^2 / (2 eta_i) for delta_i = Z_k - x_k, c_i the decoder's
+     * curvature along delta_i ({@link Decoder.Workspace#curvatureAlong}). The encoder term is quadratic, so its
+     * part is exact; the variance hinge, which couples the batch's samples, is left out of the test. A sample
+     * whose eta passes takes exactly the fixed step's floats.
+     * On exit gh holds each sample's full gradient at x_k.
+     */
+    private void backtrack(Decoder.Workspace decoder, int active, double lambda, float gammaScale) {
+        FloatBuffer gradData = grad.data();
+        for (int s = 0; s < active; s++) {
+            float[] gs = gh[s];
+            gradData.get(s * l, gs, 0, l);
+            fullGradient(xh[s], gs, eh[s], gammaScale);
+            propose(s, lambda);
+        }
+        for (int round = 0; round < MAX_HALVINGS; round++) {
+            decoder.curvatureAlong(delta, active, curvature);
+            boolean shortened = false;
+            for (int s = 0; s < active; s++) {
+                if (curvature[s] + 0.5 * gammaScale * stepSq[s] > stepSq[s] / (2.0 * etaAt[s])) {
+                    etaAt[s] *= 0.5f;
+                    propose(s, lambda);
+                    shortened = true;
+                }
+            }
+            if (!shortened) {
+                return;
+            }
+        }
+    }
+
+    /** gs := the energy's gradient at xs without the L1 term: reconstruction (given), hinge, encoder term. */
+    private void fullGradient(float[] xs, float[] gs, float[] es, float gammaScale) {
+        for (int j = 0; j < l; j++) {
+            float xv = xs[j];
+            gs[j] = gs[j] + colCoef[j] * (xv - colMean[j]) + gammaScale * (xv - es[j]);
+        }
+    }
+
+    /** The candidate of slot s at its step size: ph[s] = max(0, x - eta g - lambda eta), delta and ||delta||^2. */
+    private void propose(int s, double lambda) {
+        float[] xs = xh[s];
+        float[] gs = gh[s];
+        float[] ps = ph[s];
+        float[] d = deltaRow;
+        float eta = etaAt[s];
+        float threshold = (float) (lambda * eta);
+        for (int j = 0; j < l; j++) {
+            float zNew = Math.max(0f, xs[j] - eta * gs[j] - threshold);
+            ps[j] = zNew;
+            d[j] = zNew - xs[j];
+        }
+        double sq = 0;
+        for (int j = 0; j < l; j++) {
+            sq += (double) d[j] * d[j];
+        }
+        stepSq[s] = sq;
+        delta.data().put(s * l, d, 0, l);
+    }
+
+    /** The fixed step's bookkeeping for a chosen candidate ps: gs := Z_k - Z_{k-1}, zs := Z_k, xs := x_{k+1}. */
+    private static void accept(float[] xs, float[] gs, float[] zs, float[] ps, float momentum) {
+        for (int j = 0; j < xs.length; j++) {
+            float zOld = zs[j];
+            float zNew = ps[j];
+            gs[j] = zNew - zOld;
+            zs[j] = zNew;
+            xs[j] = zNew + momentum * (zNew - zOld);
+        }
     }
 
     // Row loops, each small enough for HotSpot to unroll and vectorise (one fused loop is not).
@@ -222,6 +335,12 @@ final class CpuFista implements Fista {
                 swap(eh, s, last);
                 swapInt(sampleAt, s, last);
                 swapInt(steps, s, last);
+                if (etaAt != null) {
+                    swap(ph, s, last);
+                    float e = etaAt[s];
+                    etaAt[s] = etaAt[last];
+                    etaAt[last] = e;
+                }
                 done[s] = done[last];
                 decoder.swapRows(s, last);
             }
@@ -335,6 +454,12 @@ final class CpuFista implements Fista {
     @Override
     public double meanSteps() {
         return meanSteps;
+    }
+
+    /** Mean over samples of the step size each ended the last solve with (eta itself without backtracking). */
+    @Override
+    public double meanStepSize() {
+        return meanStepSize;
     }
 
     @Override

@@ -76,6 +76,9 @@ public interface Device {
      */
     void reluBackward(Matrix dOut, Matrix h, Matrix dIn, Matrix sum, boolean accumulate, int rows);
 
+    /** out[i] = scale sum_j a_ij b_ij for i < rows, summed in double (added to out[i] when {@code accumulate}). */
+    void rowDots(Matrix a, Matrix b, double scale, int rows, double[] out, boolean accumulate);
+
     /** out (1, cols) = the column sums of x (rows, cols) (a bias's gradient). */
     void columnSums(Matrix x, Matrix out);
 

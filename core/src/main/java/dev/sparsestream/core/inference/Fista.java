@@ -19,6 +19,10 @@ import dev.sparsestream.core.tensor.Matrix;
  * its code no longer changes and it takes no momentum (a simplification the reference conventions allow; the
  * paper's code keeps stepping it with zero gradient). Frozen samples still enter the variance hinge's batch
  * statistics at every step, and a step's products run on the samples still active only.
+ *
+ * <p>With {@link FistaParams#backtracking()} eta is each sample's first step size, halved within the solve
+ * until the reconstruction and encoder terms lie under their quadratic bound at the step (Beck and Teboulle's
+ * backtracking, per sample; docs/method.md, "Backtracking"); a sample whose eta passes takes the fixed step.
  */
 public interface Fista {
 
@@ -38,6 +42,9 @@ public interface Fista {
 
     /** Mean over samples of the number of steps at which the sample had not converged (last solve). */
     double meanSteps();
+
+    /** Mean over samples of the step size each ended the last solve with (eta itself without backtracking). */
+    double meanStepSize();
 
     int batchSize();
 

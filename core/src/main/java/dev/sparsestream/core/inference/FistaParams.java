@@ -12,9 +12,16 @@ import dev.sparsestream.core.model.ModelConfig;
  * @param eta       constant step size
  * @param maxSteps  S_max, the most steps
  * @param tolerance per-sample relative change below which a sample has converged
+ * @param backtracking eta is each sample's first step size, halved within a solve wherever the step overshoots
+ *                  (docs/method.md, "Backtracking"); false: eta is every step's size, as in the paper
  */
 public record FistaParams(double lambda, double beta, double hingeT, double gamma, double eta, int maxSteps,
-                          double tolerance) {
+                          double tolerance, boolean backtracking) {
+
+    /** The paper's FISTA: a constant step eta. */
+    public FistaParams(double lambda, double beta, double hingeT, double gamma, double eta, int maxSteps, double tolerance) {
+        this(lambda, beta, hingeT, gamma, eta, maxSteps, tolerance, false);
+    }
 
     public FistaParams {
         if (!(lambda >= 0) || Double.isInfinite(lambda)) {
@@ -26,7 +33,13 @@ public record FistaParams(double lambda, double beta, double hingeT, double gamm
         }
     }
 
+    /** The same settings with another lambda (a lambda change while a run goes on). */
+    public FistaParams withLambda(double newLambda) {
+        return new FistaParams(newLambda, beta, hingeT, gamma, eta, maxSteps, tolerance, backtracking);
+    }
+
     public static FistaParams of(ModelConfig c) {
-        return new FistaParams(c.lambda(), c.beta(), c.hingeT(), c.gamma(), c.eta(), c.maxSteps(), c.tolerance());
+        return new FistaParams(c.lambda(), c.beta(), c.hingeT(), c.gamma(), c.eta(), c.maxSteps(), c.tolerance(),
+                c.backtracking());
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.InjectableValues;
 import com.fasterxml.jackson.databind.KeyDeserializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -15,6 +16,7 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.StdScalarSerializer;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import dev.sparsestream.core.model.Family;
+import dev.sparsestream.core.model.ModelConfig;
 import java.io.IOException;
 
 /**
@@ -51,6 +53,8 @@ public final class Json {
         m.enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
         m.enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
         m.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+        // The one field a file may lack: configurations saved before backtracking existed ran without it.
+        m.setInjectableValues(new InjectableValues.Std().addValue(ModelConfig.BACKTRACKING_DEFAULT, Boolean.FALSE));
         return m;
     }
 

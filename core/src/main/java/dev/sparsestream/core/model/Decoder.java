@@ -95,6 +95,17 @@ public sealed interface Decoder permits LinearDecoder, MlpDecoder {
          */
         void reconstructionGradient(Matrix x, Matrix grad, int rows);
 
+        /**
+         * c_i = (1/d) ||J_D(x_i) delta_i||^2, the reconstruction term's curvature along a step delta (rows, l) at
+         * the x of the last {@link #reconstructionGradient} call, on its first {@code rows} rows: for a linear
+         * decoder exactly f_i(x_i + delta_i) - f_i(x_i) - grad f_i(x_i) . delta_i (f_i = mean_pixels
+         * (y_i - D(z_i))^2), for the non-linear one the same on the linear piece of its ReLUs at x_i. FISTA's step
+         * eta is short enough for sample i when c_i <= ||delta_i||^2 / (2 eta) (docs/method.md, "Backtracking").
+         * Formed from delta itself, never as a difference of two energies, which would lose a small step's
+         * curvature to rounding. Its buffers are allocated by the first call.
+         */
+        void curvatureAlong(Matrix delta, int rows, double[] out);
+
         /** Swaps samples i and j of the bound targets (FISTA's compaction of converged samples). */
         void swapRows(int i, int j);
 

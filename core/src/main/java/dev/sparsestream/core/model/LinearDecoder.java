@@ -66,6 +66,7 @@ public final class LinearDecoder implements Decoder {
         private final Matrix yw;     // (n, l)  Y W
         private final Matrix recon;  // (n, d)
         private final Matrix gradW;  // (d, l)
+        private Matrix deltaGram;    // (n, l)  delta W^T W, for backtracking
 
         private Workspace(int n) {
             this.n = n;
@@ -99,6 +100,16 @@ public final class LinearDecoder implements Decoder {
         @Override
         public void swapRows(int i, int j) {
             yw.swapRows(i, j);
+        }
+
+        @Override
+        public void curvatureAlong(Matrix delta, int rows, double[] out) {
+            if (deltaGram == null) {
+                deltaGram = w.device().zeros(n, codeDim());
+            }
+            // f is quadratic: f(x + delta) - f(x) - grad f(x) delta = (1/d) ||W delta||^2 = (1/d) delta G delta^T
+            Matrix.gemmRows(delta, gram, false, deltaGram, 1f, 0f, rows);
+            w.device().rowDots(deltaGram, delta, 1.0 / dataDim(), rows, out, false);
         }
 
         @Override

@@ -97,6 +97,8 @@ public final class MlpDecoder implements Decoder {
         private final Matrix gradW2;  // (d, m)
         private final Matrix target;  // (n, d) copy of the bound targets, rows permuted by FISTA
         private final Device device;
+        private Matrix hiddenStep;    // (n, m) for curvatureAlong, allocated by its first call
+        private Matrix reconStep;     // (n, d)
 
         private Workspace(int n) {
             this.n = n;
@@ -152,6 +154,22 @@ public final class MlpDecoder implements Decoder {
             device.difference(recon, recon, target, 2f / dataDim(), rows, false); // recon := dL/drecon
             backToHidden(rows);
             Matrix.gemmRows(dHidden, w1, false, grad, 1f, 0f, rows); // (rows, l) = dHidden W1
+        }
+
+        @Override
+        public void curvatureAlong(Matrix delta, int rows, double[] out) {
+            if (hiddenStep == null) {
+                hiddenStep = device.zeros(n, hiddenDim());
+                reconStep = device.zeros(n, dataDim());
+            }
+            // J delta = ((delta W1^T) * 1[hidden > 0]) W2^T with the ReLUs' pattern at x (hidden is still x's).
+            // Left out: a pattern that changes along the step; at a unit sitting on its kink (pre-activation
+            // exactly 0, as at z = 0 with b1 = 0) that change grows with the step like the bound, and no eta
+            // would satisfy a test that counted it.
+            Matrix.gemmRows(delta, w1, true, hiddenStep, 1f, 0f, rows);            // (rows, m)
+            device.reluMask(hiddenStep, hidden, rows);
+            Matrix.gemmRows(hiddenStep, w2, true, reconStep, 1f, 0f, rows);       // (rows, d)
+            device.rowDots(reconStep, reconStep, 1.0 / dataDim(), rows, out, false);
         }
 
         @Override

@@ -1,6 +1,13 @@
 package dev.sparsestream.core.model;
 
+import com.fasterxml.jackson.annotation.JacksonAnnotationsInside;
+import com.fasterxml.jackson.annotation.JacksonInject;
+import com.fasterxml.jackson.annotation.OptBoolean;
 import dev.sparsestream.core.data.Normalisation;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 
 /**
  * Every hyperparameter of a model and its training, validated on construction. Written next to every
@@ -12,6 +19,9 @@ import dev.sparsestream.core.data.Normalisation;
  * @param wdEncoderBias L2 weight decay on the encoder's bias b
  * @param lrHalvingEvery halve the decoder learning rate every this many epochs (0: never)
  * @param patience      stop after this many epochs without a better validation energy (0: never)
+ * @param backtracking  FISTA halves a sample's step where it overshoots (docs/method.md, "Backtracking"); off
+ *                      in every preset, as in the paper. Files written before it existed have no such field and
+ *                      read as false, which is what they ran with ({@link #BACKTRACKING_DEFAULT}).
  */
 public record ModelConfig(
         Family model,
@@ -27,6 +37,7 @@ public record ModelConfig(
         double eta,
         int maxSteps,
         double tolerance,
+        @AbsentInOldFiles boolean backtracking,
         double lrDecoder,
         double lrEncoder,
         double wdDecoder,
@@ -75,6 +86,20 @@ public record ModelConfig(
         if (!model.hasEncoder() && gamma != 0) {
             throw new IllegalArgumentException(model + " has no encoder, so gamma must be 0 (got " + gamma + ")");
         }
+    }
+
+    /** The injected value (core's Json mapper: false) that stands for a missing "backtracking" field. */
+    public static final String BACKTRACKING_DEFAULT = "ModelConfig.backtracking.default";
+
+    /**
+     * Jackson takes the field from the file when it is there, else the injected default. Its target is the
+     * constructor's parameter only: on the record's field as well, Jackson would try to inject into a final field.
+     */
+    @Target(ElementType.PARAMETER)
+    @Retention(RetentionPolicy.RUNTIME)
+    @JacksonAnnotationsInside
+    @JacksonInject(value = BACKTRACKING_DEFAULT, useInput = OptBoolean.TRUE)
+    @interface AbsentInOldFiles {
     }
 
     public boolean hasEncoder() {
@@ -136,7 +161,7 @@ public record ModelConfig(
 
     public ModelConfig withLambda(double v) {
         return new ModelConfig(model, dataset, dataDim, codeDim, hiddenDim, listaIterations, v, beta, hingeT, gamma, eta,
-                maxSteps, tolerance, lrDecoder, lrEncoder, wdDecoder, wdDecoderBias, wdEncoderBias, lrHalvingEvery,
+                maxSteps, tolerance, backtracking, lrDecoder, lrEncoder, wdDecoder, wdDecoderBias, wdEncoderBias, lrHalvingEvery,
                 batchSize, epochs, patience, seed, normalisation);
     }
 
@@ -159,6 +184,7 @@ public record ModelConfig(
         public double eta;
         public int maxSteps;
         public double tolerance;
+        public boolean backtracking;
         public double lrDecoder;
         public double lrEncoder;
         public double wdDecoder;
@@ -185,6 +211,7 @@ public record ModelConfig(
             eta = c.eta;
             maxSteps = c.maxSteps;
             tolerance = c.tolerance;
+            backtracking = c.backtracking;
             lrDecoder = c.lrDecoder;
             lrEncoder = c.lrEncoder;
             wdDecoder = c.wdDecoder;
@@ -200,7 +227,7 @@ public record ModelConfig(
 
         public ModelConfig build() {
             return new ModelConfig(model, dataset, dataDim, codeDim, hiddenDim, listaIterations, lambda, beta, hingeT,
-                    gamma, eta, maxSteps, tolerance, lrDecoder, lrEncoder, wdDecoder, wdDecoderBias, wdEncoderBias,
+                    gamma, eta, maxSteps, tolerance, backtracking, lrDecoder, lrEncoder, wdDecoder, wdDecoderBias, wdEncoderBias,
                     lrHalvingEvery, batchSize, epochs, patience, seed, normalisation);
         }
     }

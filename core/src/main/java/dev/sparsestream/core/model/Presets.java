@@ -83,14 +83,14 @@ public final class Presets {
     private static ModelConfig mnist(Family f, double lambda, double gamma, double beta, double t, double lrD,
                                      double lrE, double wdB1, double wdB, double eta, int halving, double wdD) {
         return new ModelConfig(f, "mnist", MNIST_DIM, MNIST_CODE, f.nonLinear() ? MNIST_HIDDEN : 0, 3,
-                lambda, beta, t, gamma, eta, 200, 1e-3, lrD, lrE, wdD, wdB1, wdB, halving, 250, 200, 0, 1L,
+                lambda, beta, t, gamma, eta, 200, 1e-3, false, lrD, lrE, wdD, wdB1, wdB, halving, 250, 200, 0, 1L,
                 Normalisation.MNIST);
     }
 
     private static ModelConfig patches(Family f, double lambda, double gamma, double beta, double t, double lrD,
                                        double lrE, double wdB1, double wdB, double eta, int halving, double wdD) {
         return new ModelConfig(f, "patches", PATCH_DIM, PATCH_CODE, f.nonLinear() ? PATCH_HIDDEN : 0, 3,
-                lambda, beta, t, gamma, eta, 200, 1e-3, lrD, lrE, wdD, wdB1, wdB, halving, 250, 100, 0, 1L,
+                lambda, beta, t, gamma, eta, 200, 1e-3, false, lrD, lrE, wdD, wdB1, wdB, halving, 250, 100, 0, 1L,
                 PATCH_GREY);
     }
 }

@@ -184,6 +184,30 @@ class FistaTest {
         return fista.solve(ws, toM(pr.z0()), p.gamma() > 0 ? toM(pr.ze()) : null, p);
     }
 
+    /**
+     * Independent: plain projected proximal gradient (ISTA) in double, with a step well inside 1/L, from z0
+     * until it stops moving.
+     */
+    static double[][] independentMinimum(Problem pr, double lambda, double beta, double t, double gamma, double step,
+                                         int maxIterations) {
+        double[][] z = copy(pr.z0());
+        for (int it = 0; it < maxIterations; it++) {
+            double[][] g = smoothGrad(pr.w(), pr.y(), z, pr.ze(), beta, t, gamma);
+            double change = 0;
+            for (int i = 0; i < N; i++) {
+                for (int k = 0; k < L; k++) {
+                    double v = Math.max(0, z[i][k] - step * g[i][k] - step * lambda);
+                    change = Math.max(change, Math.abs(v - z[i][k]));
+                    z[i][k] = v;
+                }
+            }
+            if (change < 1e-13) {
+                break;
+            }
+        }
+        return z;
+    }
+
     // ---------------------------------------------------------------- optimality
 
     @Test
@@ -242,23 +266,7 @@ class FistaTest {
         double[][] gNum = RefMath.numGrad(v -> RefMath.smoothEnergy(dec, y, v, ze, beta, t, gamma), copy(pr.z0()), 1e-6);
         assertClose("independent gradient", gNum, smoothGrad(w, y, pr.z0(), ze, beta, t, gamma), 1e-6, 0);
 
-        // Independent: plain projected proximal gradient (ISTA), small step, until it stops moving.
-        double step = 0.05;
-        double[][] z = copy(pr.z0());
-        for (int it = 0; it < 400_000; it++) {
-            double[][] g = smoothGrad(w, y, z, ze, beta, t, gamma);
-            double change = 0;
-            for (int i = 0; i < N; i++) {
-                for (int k = 0; k < L; k++) {
-                    double v = Math.max(0, z[i][k] - step * g[i][k] - step * lambda);
-                    change = Math.max(change, Math.abs(v - z[i][k]));
-                    z[i][k] = v;
-                }
-            }
-            if (change < 1e-13) {
-                break;
-            }
-        }
+        double[][] z = independentMinimum(pr, lambda, beta, t, gamma, 0.05, 400_000);
         double eRef = RefMath.energy(dec, y, z, ze, lambda, beta, t, gamma);
         double eStart = RefMath.energy(dec, y, pr.z0(), ze, lambda, beta, t, gamma);
         int hingeActive = 0;
@@ -399,6 +407,10 @@ class FistaTest {
     }
 
     static void assertNoAllocationPerStep(Decoder decoder, int n, int l) {
+        assertNoAllocationPerStep(decoder, n, l, false);
+    }
+
+    static void assertNoAllocationPerStep(Decoder decoder, int n, int l, boolean backtracking) {
         Random rng = new Random(8);
         int d = decoder.dataDim();
         Matrix y = toM(random(n, d, -1, 1, rng));
@@ -407,8 +419,8 @@ class FistaTest {
         Decoder.Workspace ws = decoder.workspace(n);
         ws.bind(y);
         Fista fista = Devices.cpu().fista(n, l);
-        FistaParams short10 = new FistaParams(0.01, 1, 0.5, 0.5, 0.05, 10, 1e-30);
-        FistaParams long200 = new FistaParams(0.01, 1, 0.5, 0.5, 0.05, 200, 1e-30);
+        FistaParams short10 = new FistaParams(0.01, 1, 0.5, 0.5, 0.05, 10, 1e-30, backtracking);
+        FistaParams long200 = new FistaParams(0.01, 1, 0.5, 0.5, 0.05, 200, 1e-30, backtracking);
         for (int w = 0; w < 300; w++) { // warm-up (JIT)
             fista.solve(ws, z0, ze, long200);
         }

@@ -495,6 +495,29 @@ class ModelStoreTest {
     }
 
     @Test
+    void aConfigWrittenBeforeBacktrackingReadsAsTheFixedStepAndTheFlagRoundTrips() throws IOException {
+        Path dir = tmp.resolve("m");
+        ModelConfig.Builder b = Presets.mnist(Family.VDL_NL).toBuilder();
+        b.backtracking = true;
+        ModelStore.save(randomised(b.build(), 17), dir);
+        assertTrue(ModelStore.readConfig(dir).backtracking());
+        ObjectNode root = readJson(dir);
+        assertTrue(root.get("config").get("backtracking").booleanValue());
+
+        ObjectNode old = root.deepCopy();
+        ((ObjectNode) old.get("config")).remove("backtracking"); // as every file saved before the field existed
+        writeJson(dir, old);
+        ModelConfig read = ModelStore.readConfig(dir);
+        assertFalse(read.backtracking());
+        assertEquals(Presets.mnist(Family.VDL_NL), read);
+
+        ObjectNode bad = root.deepCopy();
+        ((ObjectNode) bad.get("config")).put("backtracking", "sometimes");
+        writeJson(dir, bad);
+        assertMentions(loadFails(dir), "model.json", "backtracking");
+    }
+
+    @Test
     void rejectsUnexpectedOrUnlistedParameters() throws IOException {
         Path dir = tmp.resolve("m");
         ModelStore.save(randomised(Presets.mnist(Family.DO), 16), dir);
