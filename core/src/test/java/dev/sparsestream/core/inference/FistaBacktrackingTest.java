@@ -14,6 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sparsestream.core.device.Devices;
 import dev.sparsestream.core.inference.FistaTest.Problem;
 import dev.sparsestream.core.model.Decoder;
+import dev.sparsestream.core.model.Family;
+import dev.sparsestream.core.model.ModelConfig;
+import dev.sparsestream.core.model.Presets;
 import dev.sparsestream.core.model.LinearDecoder;
 import dev.sparsestream.core.model.MlpDecoder;
 import dev.sparsestream.core.tensor.Matrix;
@@ -284,6 +287,18 @@ class FistaBacktrackingTest {
         // Slowly (its W2 W1 is ill-conditioned), but to the end: a halved step never falls below 1/(2 L).
         assertTrue(fistas[1].iterations() < 3000, "backtracking must converge: " + fistas[1].iterations() + " steps");
         assertTrue(fistas[1].meanStepSize() < 0.25 && fistas[1].meanStepSize() >= 0.5 / lip, "step " + fistas[1].meanStepSize());
+    }
+
+    @Test
+    void theSettingsOfARunKeepBacktrackingThroughALambdaChange() {
+        ModelConfig.Builder b = Presets.mnist(Family.VDL_NL).toBuilder();
+        b.backtracking = true;
+        FistaParams p = FistaParams.of(b.build());
+        assertTrue(p.backtracking());
+        FistaParams changed = p.withLambda(0.05); // what a lambda change and a resumed run's lambda do
+        assertEquals(new FistaParams(0.05, p.beta(), p.hingeT(), p.gamma(), p.eta(), p.maxSteps(), p.tolerance(), true),
+                changed);
+        assertFalse(FistaParams.of(Presets.mnist(Family.VDL_NL)).backtracking(), "off in the paper's settings");
     }
 
     @Test
