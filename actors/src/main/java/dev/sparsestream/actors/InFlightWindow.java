@@ -91,7 +91,7 @@ final class InFlightWindow<W> {
     /**
      * Sends the first pending batch ({@link #canSend} must hold) to {@code worker}.
      *
-     * @return the dispatch; {@link #appliedNext} tells whether it is applied right after it returns
+     * @return the dispatch
      */
     Dispatch<W> send(FistaParams params, long version, W worker) {
         Batch b = pending.pollFirst();
@@ -101,14 +101,6 @@ final class InFlightWindow<W> {
         Dispatch<W> d = new Dispatch<>(b, params, version, worker);
         inFlight.put(b.seq(), d);
         return d;
-    }
-
-    /**
-     * Whether {@code d}, just sent, is the only batch in flight and the next to apply: it will be applied
-     * with the version it was sent with, so the worker's encoder pass can serve the update too.
-     */
-    boolean appliedNext(Dispatch<W> d) {
-        return d.batch().seq() == nextApply && inFlight.size() == 1 && inferred.isEmpty();
     }
 
     /** The batch in flight as {@code seq} was lost with its worker: back to the front of the queue. */

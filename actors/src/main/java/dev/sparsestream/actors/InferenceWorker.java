@@ -41,13 +41,19 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
         BeforeInference NONE = b -> { };
     }
 
-    /** @param device where this worker's FISTA runs (its node's {@code --device}) */
-    public static Behavior<WorkerCommand> create(ServiceKey<WorkerCommand> pool, Device device, BeforeInference hook) {
-        return Behaviors.setup(ctx -> new InferenceWorker(ctx, pool, device, hook));
+    /**
+     * @param device where this worker's FISTA runs (its node's {@code --device})
+     * @param local  the batches a learner on this node holds in native memory (read there instead of copied), or
+     *               null on a node without one
+     */
+    public static Behavior<WorkerCommand> create(ServiceKey<WorkerCommand> pool, Device device, BeforeInference hook,
+                                                 NativeBatches local) {
+        return Behaviors.setup(ctx -> new InferenceWorker(ctx, pool, device, hook, local));
     }
 
     private final Device device;
     private final BeforeInference hook;
+    private final NativeBatches local;  // null: every batch is copied into y
     private String configJson;          // the model served; null until the first Configure
     private InferenceStep inference;    // its FISTA state and buffers
     private Matrix y;                   // (n, d)
@@ -55,10 +61,11 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
     private ActorRef<LearnerCommand> learner; // whom to tell about a restart; known from the first batch
 
     private InferenceWorker(ActorContext<WorkerCommand> ctx, ServiceKey<WorkerCommand> pool, Device device,
-                            BeforeInference hook) {
+                            BeforeInference hook, NativeBatches local) {
         super(ctx);
         this.device = device;
         this.hook = hook;
+        this.local = local;
         // A restarted worker registers again under the same reference; the receptionist keeps one entry.
         ctx.getSystem().receptionist().tell(Receptionist.register(pool, ctx.getSelf()));
     }
@@ -112,10 +119,14 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
         hook.accept(m.batch());
         Batch b = m.batch();
         Matrix.requireShape(y, b.rows(), b.dim(), "batch " + b.seq());
-        y.data().put(0, b.data());
-        Matrix z = inference.solve(y, m.params());     // (n, l)
+        Matrix pixels = local != null ? local.find(b) : null; // (n, d)
+        if (pixels == null) {
+            y.data().put(0, b.data());
+            pixels = y;
+        }
+        Matrix z = inference.solve(pixels, m.params());     // (n, l)
         m.replyTo().tell(new LearnerCommand.CodesComputed(b.seq(), version, z.rows(), z.cols(), z.toArray(),
-                m.returnEncoderPass() ? inference.encoderPass() : null, inference.meanSteps(), inference.iterations(),
+                inference.encoderPass(), inference.meanSteps(), inference.iterations(),
                 getContext().getSelf()));
         return this;
     }

@@ -55,10 +55,21 @@ import org.apache.pekko.stream.javadsl.Source;
  */
 public final class Learner {
 
-    /** What a learner needs. {@code pool}: the receptionist key its workers register under, on any node. */
+    /**
+     * What a learner needs. {@code pool}: the receptionist key its workers register under, on any node;
+     * {@code batches}: where it holds the pixels of the batches it sends out, shared with its node's workers.
+     */
     public record Deps(RunSettings settings, SparseAutoencoder model, Source<Batch, NotUsed> source,
                        ActorRef<MonitorCommand> monitor, Snapshot resumeFrom, UpdateListener onUpdate,
-                       CompletableFuture<RunOutcome> outcome, ServiceKey<WorkerCommand> pool) {
+                       CompletableFuture<RunOutcome> outcome, ServiceKey<WorkerCommand> pool, NativeBatches batches) {
+
+        /** A learner whose batches no worker reads in place (its workers copy them). */
+        public Deps(RunSettings settings, SparseAutoencoder model, Source<Batch, NotUsed> source,
+                    ActorRef<MonitorCommand> monitor, Snapshot resumeFrom, UpdateListener onUpdate,
+                    CompletableFuture<RunOutcome> outcome, ServiceKey<WorkerCommand> pool) {
+            this(settings, model, source, monitor, resumeFrom, onUpdate, outcome, pool,
+                    new NativeBatches(settings.device()));
+        }
     }
 
     /** Called with the weights after every update (tests compare them with the sequential trainer's). */
@@ -89,7 +100,7 @@ public final class Learner {
         this.ctx = ctx;
         ctx.setLoggerName(Learner.class); // not the class of the first lambda that logs
         deps = d;
-        state = new LearnerState(d.settings(), d.model(), d.resumeFrom());
+        state = new LearnerState(d.settings(), d.model(), d.resumeFrom(), d.batches());
         window = new InFlightWindow<>(d.settings().capacity(), d.settings().maxStaleness(),
                 d.resumeFrom() == null ? 0 : d.resumeFrom().nextSeq());
         if (d.resumeFrom() != null) {

@@ -32,7 +32,8 @@ final class LearnerState {
     private final TrainingStep step;
     private final ComponentUsage usage;
     private final String configJson; // for workers that hold no model yet, and for snapshots
-    private final Matrix y;          // (n, d)
+    private final NativeBatches batches; // the pixels of the batches sent out, shared with this node's workers
+    private final Matrix y;          // (n, d), for a batch not held there
     private final Matrix z;          // (n, l)
     private final List<LambdaChange> lambdaHistory = new ArrayList<>();
     private FistaParams params;
@@ -41,8 +42,9 @@ final class LearnerState {
     private Weights current;         // export of the current version, made lazily, shared by all workers
     private int epoch;               // epoch of the last applied batch (0: none yet)
 
-    LearnerState(RunSettings settings, SparseAutoencoder model, Snapshot resume) {
+    LearnerState(RunSettings settings, SparseAutoencoder model, Snapshot resume, NativeBatches batches) {
         this.model = model;
+        this.batches = batches;
         var config = settings.config();
         step = new TrainingStep(model, config.batchSize());
         y = settings.device().zeros(config.batchSize(), config.dataDim());
@@ -117,21 +119,32 @@ final class LearnerState {
         return Optional.of(change);
     }
 
+    /** Batch {@code b} is sent to a worker: its pixels go into native memory now, once, for the worker and the update. */
+    void hold(Batch b) {
+        batches.hold(b);
+    }
+
     /** One update from a batch and its codes, the next in order; the version moves on by one. */
     BatchRecord apply(InFlightWindow.Inferred<?> r) {
         Batch b = r.dispatch().batch();
         CodesComputed c = r.codes();
         FistaParams p = r.dispatch().params();
-        long staleness = version - c.weightsVersion(); // 0: the worker's encoder pass is this version's
+        long staleness = version - c.weightsVersion(); // 0: the codes and the encoder pass are this version's
         if (b.epoch() != epoch) {
             epoch = b.epoch();
             step.startEpoch(epoch - 1);
         }
-        y.data().put(0, b.data());
+        Matrix pixels = batches.find(b);                  // (n, d)
+        if (pixels == null) {
+            y.data().put(0, b.data());
+            pixels = y;
+        }
         z.data().put(0, c.codes());
         usage.add(z, c.rows());
-        float[] pass = staleness == 0 ? c.encoderPass() : null;
-        BatchMetrics metrics = step.learn(y, b.pixelScale(), z, pass, c.meanSteps(), c.iterations(), p);
+        // The worker's encoder pass, made with the batch's own version: at staleness s > 0 the encoder's gradient
+        // is delayed like the decoder's (docs/streaming.md, "Staleness"), and the encoder runs once per batch.
+        BatchMetrics metrics = step.learn(pixels, b.pixelScale(), z, c.encoderPass(), c.meanSteps(), c.iterations(), p);
+        batches.release(b);
         version++;
         return new BatchRecord(b.seq(), b.epoch(), b.index(), p.lambda(), c.weightsVersion(), (int) staleness, metrics);
     }

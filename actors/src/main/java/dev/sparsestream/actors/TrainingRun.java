@@ -132,8 +132,10 @@ public final class TrainingRun {
         ServiceKey<WorkerCommand> pool = s.cluster() ? InferenceWorker.CLUSTER_POOL
                 : ServiceKey.create(WorkerCommand.class, InferenceWorker.CLUSTER_POOL.id() + "-" + UUID.randomUUID());
         DispatcherSelector onThread = s.capacity() == 1 ? SEQUENTIAL : COMPUTE;
+        // This node's workers read the learner's copy of each batch: a batch's pixels are copied once.
+        NativeBatches batches = new NativeBatches(s.device());
         Behavior<LearnerCommand> learning = RunFailure.completesOutcome(Learner.create(new Learner.Deps(s, model, source,
-                monitor, parts.resumeFrom(), parts.onUpdate(), outcome, pool)), outcome);
+                monitor, parts.resumeFrom(), parts.onUpdate(), outcome, pool, batches)), outcome);
         ActorRef<LearnerCommand> learner;
         if (s.cluster()) {
             learner = ClusterSingleton.get(ctx.getSystem()).init(SingletonActor.of(learning, LEARNER_NAME)
@@ -146,15 +148,15 @@ public final class TrainingRun {
             ctx.watch(learner);
         }
         for (int i = 0; i < s.workers(); i++) {
-            ctx.spawn(supervisedWorker(pool, s.device(), parts.beforeInference()), "worker-" + i, onThread);
+            ctx.spawn(supervisedWorker(pool, s.device(), parts.beforeInference(), batches), "worker-" + i, onThread);
         }
         learnerRef.complete(learner);
     }
 
     /** A worker restarted when it throws, up to 10 times a minute; then it stops and leaves the pool. */
     public static Behavior<WorkerCommand> supervisedWorker(ServiceKey<WorkerCommand> pool, Device device,
-                                                           InferenceWorker.BeforeInference hook) {
-        return Behaviors.supervise(InferenceWorker.create(pool, device, hook))
+                                                           InferenceWorker.BeforeInference hook, NativeBatches local) {
+        return Behaviors.supervise(InferenceWorker.create(pool, device, hook, local))
                 .onFailure(Exception.class, SupervisorStrategy.restart().withLimit(10, Duration.ofMinutes(1)));
     }
 }

@@ -57,7 +57,8 @@ final class WorkerDispatch {
             } else if (held != state.version()) {
                 worker.tell(new WorkerCommand.UpdateWeights(state.weights()));
             }
-            worker.tell(new WorkerCommand.InferBatch(d.batch(), d.params(), d.version(), window.appliedNext(d),
+            state.hold(d.batch());
+            worker.tell(new WorkerCommand.InferBatch(d.batch(), d.params(), d.version(),
                     ctx.getSelf()));
         }
     }

@@ -68,7 +68,6 @@ class InFlightWindowTest {
         assertEquals(1, w.nextApply(), "the cursor stays on the stale batch");
         var again = w.send(PARAMS, 2, "w9");
         assertEquals(1, again.batch().seq(), "back at the front of the queue");
-        assertTrue(w.appliedNext(again), "the only one out and next in turn");
         w.complete(codes(1, 2), "w9");
         assertEquals(1, w.takeNext(2).dispatch().batch().seq());
     }
@@ -88,17 +87,6 @@ class InFlightWindowTest {
         assertTrue(w.complete(codes(0, 0), "c"));
         assertFalse(w.complete(codes(0, 0), "c"), "answered once, applied once");
         assertSame(resent, w.takeNext(0).dispatch());
-    }
-
-    @Test
-    void theEncoderPassIsAskedForOnlyWhenTheBatchIsAppliedWithItsOwnVersion() {
-        InFlightWindow<String> w = new InFlightWindow<>(2, 1, 0);
-        w.offer(batch(0));
-        w.offer(batch(1));
-        var first = w.send(PARAMS, 0, "a");
-        assertTrue(w.appliedNext(first));
-        var second = w.send(PARAMS, 0, "b");
-        assertFalse(w.appliedNext(second), "applied after batch 0, one version later");
     }
 
     @Test

@@ -1,7 +1,6 @@
 package dev.sparsestream.actors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparsestream.core.data.Dataset;
@@ -76,8 +75,6 @@ class LearnerTest {
         for (int k = 0; k < 20; k++) { // within the first epoch of 24 (no validation pause)
             WorkerCommand.InferBatch m = s.worker().expectMessageClass(WorkerCommand.InferBatch.class);
             assertEquals(k, m.batch().seq());
-            // Applied next, with the weights it is inferred with: the learner reuses the worker's encoder pass.
-            assertTrue(m.returnEncoderPass(), "batch " + k);
             // While the worker holds its batch, nothing more is asked of the source than one batch in
             // flight, one waiting and the stream's one-element buffer (of a stream 24,000 batches long).
             s.worker().expectNoMessage(Duration.ofMillis(k == 0 ? 200 : 5));
@@ -132,10 +129,7 @@ class LearnerTest {
         fast.expectMessageClass(WorkerCommand.Configure.class);
         WorkerCommand.InferBatch b1 = fast.expectMessageClass(WorkerCommand.InferBatch.class);
         assertEquals(1, b1.batch().seq());
-        // Batch 0 goes first, with its own version; batch 1 will be applied a version later, so the encoder
-        // pass of its worker (made with version 0) would be of no use to the learner.
-        assertTrue(b0.returnEncoderPass());
-        assertFalse(b1.returnEncoderPass());
+        // Batch 0 goes first, with its own version; batch 1 will be applied a version later.
         learner.tell(zeroCodes(b1, b1.weightsVersion(), fast.getRef(), c.codeDim()));
         fast.expectNoMessage(Duration.ofMillis(200));
 

@@ -30,11 +30,10 @@ public sealed interface WorkerCommand permits WorkerCommand.Configure, WorkerCom
     /**
      * Run FISTA with encoder warm start on {@code batch} with the worker's current weights, which are
      * version {@code weightsVersion} (sent before this message by the same sender), and reply with
-     * {@link LearnerCommand.CodesComputed}, with the encoder's activations when {@code returnEncoderPass}
-     * (the learner asks when it will apply the batch with these same weights, so it need not run the
-     * encoder again).
+     * {@link LearnerCommand.CodesComputed}, with the encoder's activations behind the warm start: the learner's
+     * update reuses them, so the encoder runs once per batch.
      */
-    record InferBatch(Batch batch, FistaParams params, long weightsVersion, boolean returnEncoderPass,
-                      ActorRef<LearnerCommand> replyTo) implements WorkerCommand {
+    record InferBatch(Batch batch, FistaParams params, long weightsVersion, ActorRef<LearnerCommand> replyTo)
+            implements WorkerCommand {
     }
 }

@@ -83,7 +83,7 @@ final class Samples {
                 new ControlReply.Rejected("lambda must be a finite number >= 0"),
                 new WorkerCommand.UpdateWeights(weights(9)),
                 new WorkerCommand.Configure("{\"model\":\"VDL\",\"lambda\":0.005}", weights(9)),
-                new WorkerCommand.InferBatch(batch(), fista(), 9, true, learner),
+                new WorkerCommand.InferBatch(batch(), fista(), 9, learner),
                 new LearnerCommand.WorkerReady(worker),
                 new LearnerCommand.CodesComputed(5, 9, 2, 3, new float[]{0f, 0.5f, 0f, 1.5f, 0f, 2f}, null, 41.5, 57, worker),
                 new LearnerCommand.CodesComputed(5, 9, 2, 3, new float[]{0f, 0.5f, 0f, 1.5f, 0f, 2f},

@@ -48,7 +48,7 @@ public final class WorkerNode extends AbstractBehavior<WorkerNode.Command> {
         super(ctx);
         this.workers = workers;
         for (int i = 0; i < workers; i++) {
-            ctx.spawn(TrainingRun.supervisedWorker(InferenceWorker.CLUSTER_POOL, device, hook), "worker-" + i,
+            ctx.spawn(TrainingRun.supervisedWorker(InferenceWorker.CLUSTER_POOL, device, hook, null), "worker-" + i,
                     TrainingRun.COMPUTE);
         }
         Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(

@@ -96,16 +96,16 @@ public final class TrainingStep {
 
     /**
      * As {@link #learn(Matrix, Matrix, double, int, FistaParams)} with the batch's pixel scales (or null) and
-     * the encoder pass that FISTA's warm start came from ({@link InferenceStep#encoderPass}), or null. A pass
-     * is reused only when it was made with this model's current weights on y; without one the encoder runs
-     * again here.
+     * the encoder pass that FISTA's warm start came from ({@link InferenceStep#encoderPass}), or null (the encoder
+     * then runs again here). A pass made on y with older weights (a stale batch) gives the encoder's backward
+     * pass those activations with the current weights: a delayed gradient, like the decoder's from stale codes.
      */
     public BatchMetrics learn(Matrix y, float[] pixelScale, Matrix z, float[] encoderPass, double fistaSteps,
                               int fistaIterations, FistaParams p) {
         long t0 = System.nanoTime();
         Matrix.requireShape(y, n, config.dataDim(), "training batch");
         Matrix.requireShape(z, n, config.codeDim(), "codes");
-        // The encoder's activations at the current weights, for its backward pass.
+        // The encoder's activations for its backward pass: the worker's when it sent them.
         if (encoderPass != null && inference.encoderWorkspace() != null) {
             inference.encoderWorkspace().restorePass(encoderPass);
         } else {
