@@ -75,6 +75,7 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
         return newReceiveBuilder()
                 .onMessage(Configure.class, this::onConfigure)
                 .onMessage(UpdateWeights.class, this::onUpdateWeights)
+                .onMessage(NativeWeights.Lent.class, this::onLentWeights)
                 .onMessage(InferBatch.class, this::onInferBatch)
                 .onSignal(PreRestart.class, s -> onPreRestart())
                 .build();
@@ -111,6 +112,23 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
         return this;
     }
 
+    /** A version lent by a learner on this node: copied from its memory, no array in between. */
+    private Behavior<WorkerCommand> onLentWeights(NativeWeights.Lent m) {
+        NativeWeights.Version w = m.weights();
+        if (inference == null) {
+            w.release();
+            throw new IllegalStateException("weights version " + w.version() + " arrived before the model "
+                    + "configuration");
+        }
+        if (w.version() > version) {
+            w.copyTo(inference.model());
+            version = w.version();
+        } else {
+            w.release();
+        }
+        return this;
+    }
+
     private Behavior<WorkerCommand> onInferBatch(InferBatch m) {
         learner = m.replyTo();
         if (version < 0) {
@@ -119,15 +137,23 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
         hook.accept(m.batch());
         Batch b = m.batch();
         Matrix.requireShape(y, b.rows(), b.dim(), "batch " + b.seq());
-        Matrix pixels = local != null ? local.find(b) : null; // (n, d)
-        if (pixels == null) {
+        NativeBatches.Slot slot = local != null ? local.find(b) : null;
+        Matrix pixels = slot != null ? slot.pixels() : y;   // (n, d)
+        if (slot == null) {
             y.data().put(0, b.data());
-            pixels = y;
         }
         Matrix z = inference.solve(pixels, m.params());     // (n, l)
-        m.replyTo().tell(new LearnerCommand.CodesComputed(b.seq(), version, z.rows(), z.cols(), z.toArray(),
-                inference.encoderPass(), inference.meanSteps(), inference.iterations(),
-                getContext().getSelf()));
+        float[] codes = null;                                // null: left in the learner's slot
+        float[] pass = null;
+        if (slot != null) {
+            slot.keepCodes(z);
+            inference.encoderPass(slot.passBuffer(device, inference.encoderPassSize()));
+        } else {
+            codes = z.toArray();
+            pass = inference.encoderPass();
+        }
+        m.replyTo().tell(new LearnerCommand.CodesComputed(b.seq(), version, z.rows(), z.cols(), codes, pass,
+                inference.meanSteps(), inference.iterations(), getContext().getSelf()));
         return this;
     }
 

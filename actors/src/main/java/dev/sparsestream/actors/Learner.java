@@ -106,7 +106,11 @@ public final class Learner {
         if (d.resumeFrom() != null) {
             d.monitor().tell(new MonitorCommand.Restore(d.resumeFrom().monitor()));
         }
-        feed = new BatchFeed(ctx, d.source());
+        // The source's stream copies each batch into native memory as it makes it, off the learner's thread.
+        feed = new BatchFeed(ctx, d.source().map(b -> {
+            d.batches().hold(b);
+            return b;
+        }));
         workers = new WorkerDispatch(ctx, d.pool(), state, window, d.monitor());
         snapshots = new Snapshotter(ctx, d.monitor(), d.settings().runDir(), progress);
     }

@@ -33,6 +33,7 @@ final class LearnerState {
     private final ComponentUsage usage;
     private final String configJson; // for workers that hold no model yet, and for snapshots
     private final NativeBatches batches; // the pixels of the batches sent out, shared with this node's workers
+    private final NativeWeights lent = new NativeWeights(); // weight versions lent to this node's workers
     private final Matrix y;          // (n, d), for a batch not held there
     private final Matrix z;          // (n, l)
     private final List<LambdaChange> lambdaHistory = new ArrayList<>();
@@ -89,6 +90,11 @@ final class LearnerState {
         return current;
     }
 
+    /** The current weights for a worker on this node, lent in place (no arrays made); see {@link NativeWeights}. */
+    NativeWeights.Lent lendWeights() {
+        return lent.lend(model, version);
+    }
+
     double learningRate() {
         return step.decoderOptimizer().learningRate();
     }
@@ -119,7 +125,7 @@ final class LearnerState {
         return Optional.of(change);
     }
 
-    /** Batch {@code b} is sent to a worker: its pixels go into native memory now, once, for the worker and the update. */
+    /** Batch {@code b} is sent to a worker: its pixels are in native memory (the source put them there, or now). */
     void hold(Batch b) {
         batches.hold(b);
     }
@@ -134,16 +140,26 @@ final class LearnerState {
             epoch = b.epoch();
             step.startEpoch(epoch - 1);
         }
-        Matrix pixels = batches.find(b);                  // (n, d)
-        if (pixels == null) {
+        NativeBatches.Slot slot = batches.find(b);
+        Matrix pixels = slot != null ? slot.pixels() : y;  // (n, d)
+        if (slot == null) {
             y.data().put(0, b.data());
-            pixels = y;
         }
-        z.data().put(0, c.codes());
-        usage.add(z, c.rows());
+        Matrix codes = z;                                   // (n, l)
+        if (c.codes() != null) {
+            z.data().put(0, c.codes());
+        } else if (slot != null && slot.codes() != null) {
+            codes = slot.codes();                           // read in place: learn() never writes its codes
+        } else {
+            throw new IllegalStateException("batch " + b.seq() + ": the codes were left on this node, which does "
+                    + "not hold them");
+        }
+        usage.add(codes, c.rows());
         // The worker's encoder pass, made with the batch's own version: at staleness s > 0 the encoder's gradient
         // is delayed like the decoder's (docs/streaming.md, "Staleness"), and the encoder runs once per batch.
-        BatchMetrics metrics = step.learn(pixels, b.pixelScale(), z, c.encoderPass(), c.meanSteps(), c.iterations(), p);
+        BatchMetrics metrics = c.codes() != null
+                ? step.learn(pixels, b.pixelScale(), codes, c.encoderPass(), c.meanSteps(), c.iterations(), p)
+                : step.learnFromDevicePass(pixels, b.pixelScale(), codes, slot.pass(), c.meanSteps(), c.iterations(), p);
         batches.release(b);
         version++;
         return new BatchRecord(b.seq(), b.epoch(), b.index(), p.lambda(), c.weightsVersion(), (int) staleness, metrics);

@@ -54,6 +54,8 @@ final class WorkerDispatch {
             long held = pool.assign(worker, d.batch().seq(), state.version());
             if (held == WorkerPool.NO_MODEL) {
                 worker.tell(new WorkerCommand.Configure(state.configJson(), state.weights()));
+            } else if (held != state.version() && isLocal(worker)) {
+                worker.tell(state.lendWeights());
             } else if (held != state.version()) {
                 worker.tell(new WorkerCommand.UpdateWeights(state.weights()));
             }
@@ -61,6 +63,11 @@ final class WorkerDispatch {
             worker.tell(new WorkerCommand.InferBatch(d.batch(), d.params(), d.version(),
                     ctx.getSelf()));
         }
+    }
+
+    /** A worker in this JVM (its address has no host): it can read the learner's memory. */
+    private static boolean isLocal(ActorRef<WorkerCommand> worker) {
+        return worker.path().address().hasLocalScope();
     }
 
     /** Codes from a worker go to the window; from one that left the pool they are dropped (its batch went on). */

@@ -81,7 +81,7 @@ class LearnerTest {
             assertTrue(s.produced().get() <= k + 3, "after " + k + " applied batches the source made "
                     + s.produced().get());
             s.learner().tell(zeroCodes(m, m.weightsVersion(), s.worker().getRef(), s.config().codeDim()));
-            s.worker().expectMessageClass(WorkerCommand.UpdateWeights.class);
+            newWeights(s.worker());
         }
     }
 
@@ -102,7 +102,7 @@ class LearnerTest {
         assertEquals(held.weightsVersion(), again.weightsVersion());
         s.monitor().expectNoMessage(Duration.ofMillis(50));
         s.learner().tell(zeroCodes(again, again.weightsVersion(), second.getRef(), s.config().codeDim()));
-        second.expectMessageClass(WorkerCommand.UpdateWeights.class);
+        newWeights(second);
         assertEquals(0, s.monitor().expectMessageClass(MonitorCommand.BatchApplied.class).record().seq());
         WorkerCommand.InferBatch next = second.expectMessageClass(WorkerCommand.InferBatch.class);
         assertEquals(1, next.batch().seq(), "batch 0 was applied once; the stream goes on");
@@ -140,7 +140,7 @@ class LearnerTest {
         assertEquals(1, second.record().staleness());
         // Now two batches may be in flight again, inferred with version 2.
         for (TestProbe<WorkerCommand> w : List.of(slow, fast)) {
-            assertEquals(2, w.expectMessageClass(WorkerCommand.UpdateWeights.class).weights().version());
+            assertEquals(2, newWeights(w));
             assertEquals(2, w.expectMessageClass(WorkerCommand.InferBatch.class).weightsVersion());
         }
     }
@@ -150,7 +150,7 @@ class LearnerTest {
         Setup s = start(0);
         WorkerCommand.InferBatch first = s.worker().expectMessageClass(WorkerCommand.InferBatch.class);
         s.learner().tell(zeroCodes(first, first.weightsVersion(), s.worker().getRef(), s.config().codeDim()));
-        s.worker().expectMessageClass(WorkerCommand.UpdateWeights.class);
+        newWeights(s.worker());
         MonitorCommand.BatchApplied applied = s.monitor().expectMessageClass(MonitorCommand.BatchApplied.class);
         assertEquals(0, applied.record().seq());
 
@@ -166,7 +166,7 @@ class LearnerTest {
         s.monitor().expectNoMessage(Duration.ofMillis(100));
 
         s.learner().tell(zeroCodes(again, again.weightsVersion(), s.worker().getRef(), s.config().codeDim()));
-        s.worker().expectMessageClass(WorkerCommand.UpdateWeights.class);
+        newWeights(s.worker());
         MonitorCommand.BatchApplied next = s.monitor().expectMessageClass(MonitorCommand.BatchApplied.class);
         assertEquals(1, next.record().seq());
         assertEquals(0, next.record().staleness());
@@ -214,11 +214,21 @@ class LearnerTest {
 
         s.learner().tell(new LearnerCommand.Resume(control.getRef()));
         assertEquals("resumed at batch 1", control.expectMessageClass(ControlReply.Accepted.class).message());
-        assertEquals(1, s.worker().expectMessageClass(WorkerCommand.UpdateWeights.class).weights().version());
+        assertEquals(1, newWeights(s.worker()));
         assertEquals(1, s.worker().expectMessageClass(WorkerCommand.InferBatch.class).batch().seq());
         s.learner().tell(new LearnerCommand.Resume(control.getRef()));
         assertEquals("not paused", control.expectMessageClass(ControlReply.Accepted.class).message());
         s.learner().tell(new LearnerCommand.GetStatus(status.getRef()));
         assertTrue(!status.expectMessageClass(LearnerStatus.class).paused());
+    }
+
+    /**
+     * A new weight version for a worker: probes run in the learner's JVM, so it lends them the version in
+     * place ({@link NativeWeights}) rather than sending arrays; its version, and the probe lets go of it.
+     */
+    private static long newWeights(TestProbe<WorkerCommand> worker) {
+        NativeWeights.Version w = worker.expectMessageClass(NativeWeights.Lent.class).weights();
+        w.release();
+        return w.version();
     }
 }

@@ -14,14 +14,20 @@ public sealed interface LearnerCommand permits LearnerCommand.WorkerReady, Learn
     /**
      * Codes for batch {@code seq}, inferred with weight version {@code weightsVersion}.
      *
-     * @param codes       (rows, codeDim) row-major, never written after construction
+     * @param codes       (rows, codeDim) row-major, never written after construction; null from a worker on the
+     *                    learner's own node, which left them (and the encoder pass) in the learner's memory
      * @param encoderPass the encoder's activations behind the warm start (blocks of (rows, codeDim), one per
-     *                    LISTA stage), when the learner asked for them; else null. Never written after construction
+     *                    LISTA stage); null for a model without an encoder, or with null codes. Never written after
+     *                    construction
      */
     record CodesComputed(long seq, long weightsVersion, int rows, int codeDim, float[] codes, float[] encoderPass,
                          double meanSteps, int iterations, ActorRef<WorkerCommand> worker) implements LearnerCommand {
         public CodesComputed {
-            if (codes.length != (long) rows * codeDim) {
+            if (codes == null) {
+                if (encoderPass != null) {
+                    throw new IllegalArgumentException("an encoder pass without the codes it belongs to");
+                }
+            } else if (codes.length != (long) rows * codeDim) {
                 throw new IllegalArgumentException("codes of " + codes.length + " values for " + rows + " x " + codeDim);
             }
             if (encoderPass != null && (encoderPass.length == 0 || encoderPass.length % codes.length != 0)) {

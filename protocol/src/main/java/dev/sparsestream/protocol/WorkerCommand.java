@@ -10,7 +10,7 @@ import org.apache.pekko.actor.typed.ActorRef;
  * arrive in order), so a worker that joins late holds current weights before its first batch.
  */
 public sealed interface WorkerCommand permits WorkerCommand.Configure, WorkerCommand.UpdateWeights,
-        WorkerCommand.InferBatch {
+        WorkerCommand.InferBatch, WorkerCommand.Local {
 
     /**
      * Sent to a worker that holds no model yet (new, or restarted): the model's configuration, as JSON
@@ -21,6 +21,13 @@ public sealed interface WorkerCommand permits WorkerCommand.Configure, WorkerCom
             java.util.Objects.requireNonNull(configJson, "configJson");
             java.util.Objects.requireNonNull(weights, "weights");
         }
+    }
+
+    /**
+     * Messages a learner sends the workers of its own node only (weights lent in place): never serialised, so
+     * they stay private to the implementation.
+     */
+    non-sealed interface Local extends WorkerCommand, org.apache.pekko.actor.NoSerializationVerificationNeeded {
     }
 
     /** A new weight version; the worker infers every later batch with it. */

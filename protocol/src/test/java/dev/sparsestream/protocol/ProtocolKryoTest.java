@@ -195,6 +195,16 @@ class ProtocolKryoTest {
     }
 
     @Test
+    void codesLeftOnTheLearnersNodeComeWithoutAnEncoderPassAndSentCodesMustFitTheirShape() {
+        IllegalArgumentException pass = assertThrows(IllegalArgumentException.class,
+                () -> new LearnerCommand.CodesComputed(5, 9, 2, 3, null, new float[6], 1, 1, null));
+        assertTrue(pass.getMessage().contains("without the codes"), pass.getMessage());
+        IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
+                () -> new LearnerCommand.CodesComputed(5, 9, 2, 3, new float[5], null, 1, 1, null));
+        assertTrue(shape.getMessage().contains("5 values for 2 x 3"), shape.getMessage());
+    }
+
+    @Test
     void everyMessageRoundTripsByValue() {
         Kryo kryo = ProtocolKryo.create(testKit.system());
         for (Object message : messages()) {

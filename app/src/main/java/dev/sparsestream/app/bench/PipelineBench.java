@@ -7,12 +7,18 @@ import dev.sparsestream.actors.RunOutcome;
 import dev.sparsestream.actors.RunSettings;
 import dev.sparsestream.actors.StreamingTrainer;
 import dev.sparsestream.actors.TrainingRun;
+import dev.sparsestream.core.data.BatchOrder;
 import dev.sparsestream.core.data.Splits;
+import dev.sparsestream.core.device.Device;
+import dev.sparsestream.core.device.Devices;
+import dev.sparsestream.core.inference.FistaParams;
 import dev.sparsestream.core.model.Family;
 import dev.sparsestream.core.model.ModelConfig;
 import dev.sparsestream.core.model.Presets;
 import dev.sparsestream.core.model.SparseAutoencoder;
+import dev.sparsestream.core.tensor.Matrix;
 import dev.sparsestream.core.train.EpochReport;
+import dev.sparsestream.core.train.InferenceStep;
 import dev.sparsestream.core.train.Trainer;
 import dev.sparsestream.core.train.TrainingListener;
 import java.io.IOException;
@@ -25,7 +31,9 @@ import java.util.stream.Stream;
  * {@code bench --pipeline}: one MNIST epoch through the core's sequential trainer and through the
  * streaming pipeline (K = 0 with 1 worker; K = 1 with 2 workers), in turn, so that the load of a shared
  * machine weighs on all three alike. Epoch seconds include validation for all three; the pipeline
- * writes its end-of-epoch snapshot to a temporary folder as {@code train} does.
+ * writes its end-of-epoch snapshot to a temporary folder as {@code train} does. Each round also runs FISTA
+ * alone over one epoch's batches on one thread, and on two threads at once (each the same batches, its own
+ * copy of the weights): what two cores give this work with nothing shared, the bound for two workers.
  */
 public final class PipelineBench {
     private record Variant(String name, int workers, int staleness) {
@@ -61,6 +69,7 @@ public final class PipelineBench {
                 family, data.train().size() / c.batchSize(), c.batchSize(), rounds,
                 Runtime.getRuntime().availableProcessors());
         double[][] seconds = new double[VARIANTS.length][rounds];
+        double[] scaling = new double[rounds];
         for (int r = 0; r < rounds; r++) {
             for (int v = 0; v < VARIANTS.length; v++) {
                 EpochReport e = epoch(VARIANTS[v], c, data);
@@ -68,6 +77,11 @@ public final class PipelineBench {
                 System.out.printf("round %d  %-26s %7.2f s  train energy %.2f  val energy %.2f  val PSNR %.2f dB%n",
                         r + 1, VARIANTS[v].name(), e.seconds(), e.train().energy(), e.val().energy(), e.val().psnr());
             }
+            double one = fistaAlone(c, data, 1);
+            double two = fistaAlone(c, data, 2);
+            scaling[r] = 2 * one / two;
+            System.out.printf("round %d  FISTA alone: one thread %.2f s, two threads at once %.2f s (%.2fx one core's rate)%n",
+                    r + 1, one, two, scaling[r]);
         }
         System.out.println("medians:");
         for (int v = 0; v < VARIANTS.length; v++) {
@@ -78,7 +92,46 @@ public final class PipelineBench {
             System.out.printf("  %-26s %7.2f s  (ratio to sequential %.2f)%n", VARIANTS[v].name(),
                     BenchCommand.median(seconds[v]), BenchCommand.median(ratio));
         }
+        System.out.printf("  two cores run FISTA at %.2fx one core's rate (2.00 if they did not slow each other)%n",
+                BenchCommand.median(scaling));
         return 0;
+    }
+
+    /**
+     * Wall seconds for FISTA (with encoder warm start) over one epoch's batches with the initial weights, on
+     * {@code threads} threads at once, each over the same batches with its own copy of the model and one BLAS
+     * thread (as the pipeline's workers run).
+     */
+    private static double fistaAlone(ModelConfig c, Splits data, int threads) throws InterruptedException {
+        SparseAutoencoder model = SparseAutoencoder.initialise(c);
+        int n = c.batchSize();
+        int[] order = new BatchOrder(data.train().size(), n, c.seed()).permutation(0);
+        int batches = data.train().size() / n;
+        FistaParams p = FistaParams.of(c);
+        Device device = Devices.cpu();
+        int blasThreads = device.threads();
+        device.setThreads(1);
+        Thread[] running = new Thread[threads];
+        long t0 = System.nanoTime();
+        try {
+            for (int t = 0; t < threads; t++) {
+                InferenceStep step = new InferenceStep(model.copy(), n);
+                Matrix y = Matrix.zeros(n, c.dataDim());
+                running[t] = new Thread(() -> {
+                    for (int b = 0; b < batches; b++) {
+                        data.train().copyRows(order, b * n, n, y.data());
+                        step.solve(y, p);
+                    }
+                }, "bench-fista-" + t);
+                running[t].start();
+            }
+            for (Thread t : running) {
+                t.join();
+            }
+        } finally {
+            device.setThreads(blasThreads);
+        }
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     private static EpochReport epoch(Variant v, ModelConfig c, Splits data) throws IOException {

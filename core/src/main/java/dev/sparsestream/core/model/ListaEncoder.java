@@ -145,6 +145,36 @@ public final class ListaEncoder {
             return pass;
         }
 
+        /** Values in a pass: L + 1 activations of (n, l). */
+        public int passSize() {
+            return (iterations + 1) * n * codeDim();
+        }
+
+        /** As {@link #exportPass}, into {@code out} (at least {@link #passSize} values) instead of a new array. */
+        public void exportPass(Matrix out) {
+            int block = n * codeDim();
+            requirePass(out.size());
+            for (int t = 0; t <= iterations; t++) {
+                out.data().put(t * block, z[t].data(), 0, block);
+            }
+        }
+
+        /** As {@link #restorePass(float[])}, from a pass {@link #exportPass(Matrix)} wrote. */
+        public void restorePass(Matrix pass) {
+            int block = n * codeDim();
+            requirePass(pass.size());
+            for (int t = 0; t <= iterations; t++) {
+                z[t].data().put(0, pass.data(), t * block, block);
+            }
+        }
+
+        private void requirePass(int size) {
+            if (size < passSize()) {
+                throw new IllegalArgumentException("an encoder pass of " + size + " values; this encoder's ("
+                        + (iterations + 1) + " activations of " + n + " x " + codeDim() + ") has " + passSize());
+            }
+        }
+
         /**
          * Takes a forward pass made elsewhere ({@link #exportPass}) on the same weights and input in place
          * of running it: the learner reuses the pass its worker ran for FISTA's warm start.

@@ -69,6 +69,18 @@ public final class InferenceStep {
         return encoderWs != null ? encoderWs.exportPass() : null;
     }
 
+    /** Values in {@link #encoderPass}; 0 without an encoder. */
+    public int encoderPassSize() {
+        return encoderWs != null ? encoderWs.passSize() : 0;
+    }
+
+    /** As {@link #encoderPass}, into {@code out} (at least {@link #encoderPassSize} values); nothing without an encoder. */
+    public void encoderPass(Matrix out) {
+        if (encoderWs != null) {
+            encoderWs.exportPass(out);
+        }
+    }
+
     Decoder.Workspace decoderWorkspace() {
         return decoderWs;
     }

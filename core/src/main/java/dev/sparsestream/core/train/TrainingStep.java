@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 
 /**
  * One training batch as a step function over an explicit state: the model being trained, its two Adam
@@ -102,12 +103,25 @@ public final class TrainingStep {
      */
     public BatchMetrics learn(Matrix y, float[] pixelScale, Matrix z, float[] encoderPass, double fistaSteps,
                               int fistaIterations, FistaParams p) {
+        return learnWith(y, pixelScale, z, encoderPass == null ? null : ws -> ws.restorePass(encoderPass), fistaSteps,
+                fistaIterations, p);
+    }
+
+    /** As {@link #learn(Matrix, float[], Matrix, float[], double, int, FistaParams)} with the pass in device memory. */
+    public BatchMetrics learnFromDevicePass(Matrix y, float[] pixelScale, Matrix z, Matrix encoderPass,
+                                            double fistaSteps, int fistaIterations, FistaParams p) {
+        return learnWith(y, pixelScale, z, encoderPass == null ? null : ws -> ws.restorePass(encoderPass), fistaSteps,
+                fistaIterations, p);
+    }
+
+    private BatchMetrics learnWith(Matrix y, float[] pixelScale, Matrix z, Consumer<ListaEncoder.Workspace> restorePass,
+                               double fistaSteps, int fistaIterations, FistaParams p) {
         long t0 = System.nanoTime();
         Matrix.requireShape(y, n, config.dataDim(), "training batch");
         Matrix.requireShape(z, n, config.codeDim(), "codes");
         // The encoder's activations for its backward pass: the worker's when it sent them.
-        if (encoderPass != null && inference.encoderWorkspace() != null) {
-            inference.encoderWorkspace().restorePass(encoderPass);
+        if (restorePass != null && inference.encoderWorkspace() != null) {
+            restorePass.accept(inference.encoderWorkspace());
         } else {
             inference.encode(y);
         }
