@@ -12,7 +12,9 @@ public final class Devices {
     }
 
     /**
-     * @param name "cpu" (any case); "cuda" and "cuda:N" are recognised and refused with the reason
+     * @param name "cpu" (any case); "cuda" and "cuda:N" are recognised and refused with the reason: the CUDA library
+     *             that is missing and where it was looked for ({@link CudaLibraries}), or that the CUDA device is
+     *             not finished
      * @throws IllegalArgumentException naming the value and what is available
      */
     public static Device open(String name) {
@@ -21,8 +23,14 @@ public final class Devices {
             return CpuDevice.INSTANCE;
         }
         if (n.equals("cuda") || n.matches("cuda:\\d+")) {
-            throw new IllegalArgumentException("--device " + name + ": this build has no CUDA device (the GPU backend is "
-                    + "not built yet); available: " + String.join(", ", NAMES));
+            // The libraries first: a machine without them is told which one is missing and where it was looked for.
+            CudaLibraries.Search libraries = CudaLibraries.find();
+            if (!libraries.complete()) {
+                throw new IllegalArgumentException("--device " + name + ": " + libraries.whyNot());
+            }
+            throw new IllegalArgumentException("--device " + name + ": the CUDA libraries are here (" + libraries.folders()
+                    + "), but this build's CUDA device is not finished (nothing of it has run on a GPU yet); "
+                    + "available: " + String.join(", ", NAMES));
         }
         throw new IllegalArgumentException("--device " + name + ": unknown device; available: " + String.join(", ", NAMES));
     }
