@@ -13,6 +13,8 @@ import java.nio.file.Path;
  *   RUN/report.json     configuration, per-epoch figures, best epoch, test figures (TrainingReport)
  *   RUN/model/          the best epoch's model (ModelStore)
  *   RUN/snapshot.bin    the latest snapshot (and snapshot.prev.bin, the one before; SnapshotFiles)
+ *   RUN/batches.csv     a row per batch applied, written as the run goes (MetricsCsv)
+ *   RUN/epochs.csv      a row per validated epoch, likewise
  *   RUN/control.json    while it runs: the dashboard's and control API's address (ControlInfo)
  *   RUN/control.token   while it runs: the control API's token, owner-only
  *   RUN/eval/           what the evaluations of its model wrote
@@ -23,6 +25,8 @@ public record RunFolder(Path dir) {
     public static final String REPORT = "report.json";
     public static final String MODEL = "model";
     public static final String EVAL = "eval";
+    public static final String BATCHES_CSV = "batches.csv";
+    public static final String EPOCHS_CSV = "epochs.csv";
     public static final String CONTROL_INFO = "control.json";
     public static final String CONTROL_TOKEN = "control.token";
 
@@ -40,6 +44,14 @@ public record RunFolder(Path dir) {
 
     public Path eval() {
         return dir.resolve(EVAL);
+    }
+
+    public Path batchesCsv() {
+        return dir.resolve(BATCHES_CSV);
+    }
+
+    public Path epochsCsv() {
+        return dir.resolve(EPOCHS_CSV);
     }
 
     public Path snapshot() {

@@ -9,6 +9,7 @@ import dev.sparsestream.actors.Learner;
 import dev.sparsestream.actors.RunCompletion;
 import dev.sparsestream.actors.RunData;
 import dev.sparsestream.actors.RunFolder;
+import dev.sparsestream.actors.MetricsCsv;
 import dev.sparsestream.actors.RunListener;
 import dev.sparsestream.actors.RunOutcome;
 import dev.sparsestream.actors.RunSettings;
@@ -278,10 +279,12 @@ public final class TrainingJob {
     private RunOutcome runToTheEnd(Prepared p, RunSettings settings, SparseAutoencoder start, Config node, int port,
                                    TrainingProgress progress, DashboardFeed feed) throws Exception {
         boolean dashboard = request.endpoint() != null;
+        // The run's metrics as CSV in its folder, as it goes (a resumed run's files start from its snapshot).
+        MetricsCsv csv = MetricsCsv.open(new RunFolder(p.out()), p.snapshot() == null ? null : p.snapshot().monitor());
         TrainingRun.Parts parts = new TrainingRun.Parts(settings, start, p.train(), p.loaded().splits().val(),
-                p.snapshot(), dashboard ? RunListener.all(progress, feed) : progress, Learner.UpdateListener.NONE,
-                InferenceWorker.BeforeInference.NONE);
-        try (StreamingTrainer run = launching != null ? launched().run(parts) : StreamingTrainer.start(parts, node);
+                p.snapshot(), dashboard ? RunListener.all(progress, feed, csv) : RunListener.all(progress, csv),
+                Learner.UpdateListener.NONE, InferenceWorker.BeforeInference.NONE);
+        try (csv; StreamingTrainer run = launching != null ? launched().run(parts) : StreamingTrainer.start(parts, node);
              RunEndpoint endpoint = dashboard ? RunEndpoint.start(run, feed,
                      new DashboardImages(p.config(), p.loaded().splits().val()), p.out(), request.endpoint().host(), port) : null) {
             role.started(run, feed);

@@ -21,6 +21,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import dev.sparsestream.protocol.Snapshot;
@@ -178,6 +179,30 @@ public class CommandLineTest {
         assertTrue(changes.get(0).get("fromBatch").asLong() <= snap.nextSeq(), changes.toString());
         JsonNode end = new ObjectMapper().readTree(runDir.resolve("run.json").toFile());
         assertEquals("completed", end.get("status").asText(), end.toString());
+
+        // The metrics CSVs: a row per batch applied and per epoch, each once across the stop and the resume.
+        Snapshot last = SnapshotFiles.readLatest(runDir);
+        List<String> batches = Files.readAllLines(new RunFolder(runDir).batchesCsv());
+        assertEquals(last.monitor().batches().size() + 1, batches.size(), "a header and a row per batch applied");
+        for (int i = 1; i < batches.size(); i++) {
+            assertEquals(i - 1, Long.parseLong(batches.get(i).substring(0, batches.get(i).indexOf(','))), "seq order");
+        }
+        // Read by numpy (what pandas builds on): the epochs' validation energies are report.json's.
+        String vals = numpy(new RunFolder(runDir).epochsCsv(),
+                "a = np.genfromtxt(path, delimiter=',', names=True)\nprint(' '.join(repr(float(v)) for v in a['val_energy']))");
+        List<Double> fromReport = new java.util.ArrayList<>();
+        report.get("epochs").forEach(e -> fromReport.add(e.get("val").get("energy").asDouble()));
+        assertEquals(fromReport, java.util.Arrays.stream(vals.split(" ")).map(Double::valueOf).toList());
+    }
+
+    /** Runs a Python snippet with numpy as np and {@code path} bound (Debian's python3-numpy: ./run-tests installs it). */
+    private static String numpy(Path file, String snippet) throws Exception {
+        Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import numpy as np, sys\npath = sys.argv[1]\n" + snippet,
+                file.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "python3 finished");
+        assertEquals(0, p.exitValue(), out);
+        return out;
     }
 
     @Test
