@@ -3,6 +3,7 @@ package dev.sparsestream.app.train;
 import dev.sparsestream.app.web.DashboardFeed;
 import dev.sparsestream.app.web.DashboardImages;
 import dev.sparsestream.app.web.RunEndpoint;
+import dev.sparsestream.app.web.RunMetrics;
 import com.typesafe.config.Config;
 import dev.sparsestream.actors.InferenceWorker;
 import dev.sparsestream.actors.Learner;
@@ -281,12 +282,14 @@ public final class TrainingJob {
         boolean dashboard = request.endpoint() != null;
         // The run's metrics as CSV in its folder, as it goes (a resumed run's files start from its snapshot).
         MetricsCsv csv = MetricsCsv.open(new RunFolder(p.out()), p.snapshot() == null ? null : p.snapshot().monitor());
+        RunMetrics metrics = new RunMetrics(feed, p.config().batchSize()); // GET /metrics, with the dashboard
         TrainingRun.Parts parts = new TrainingRun.Parts(settings, start, p.train(), p.loaded().splits().val(),
-                p.snapshot(), dashboard ? RunListener.all(progress, feed, csv) : RunListener.all(progress, csv),
+                p.snapshot(), dashboard ? RunListener.all(progress, feed, csv, metrics) : RunListener.all(progress, csv),
                 Learner.UpdateListener.NONE, InferenceWorker.BeforeInference.NONE);
         try (csv; StreamingTrainer run = launching != null ? launched().run(parts) : StreamingTrainer.start(parts, node);
              RunEndpoint endpoint = dashboard ? RunEndpoint.start(run, feed,
-                     new DashboardImages(p.config(), p.loaded().splits().val()), p.out(), request.endpoint().host(), port) : null) {
+                     new DashboardImages(p.config(), p.loaded().splits().val()), metrics, p.out(),
+                     request.endpoint().host(), port) : null) {
             role.started(run, feed);
             RunOutcome outcome = run.await();
             role.ended(outcome);

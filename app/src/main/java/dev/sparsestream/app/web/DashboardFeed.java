@@ -132,6 +132,16 @@ public final class DashboardFeed implements RunListener {
         version++;
     }
 
+    /** The learner's status as last polled; null before the first answer. */
+    public synchronized LearnerStatus learner() {
+        return learner;
+    }
+
+    /** The cluster's members as last told; null when the run is not a cluster's. */
+    public synchronized List<ClusterMembers.Node> nodes() {
+        return nodes;
+    }
+
     /** The cluster's members now, and what changed (null: only the worker counts did). */
     public synchronized void membership(List<ClusterMembers.Node> members, String event) {
         nodes = List.copyOf(members);

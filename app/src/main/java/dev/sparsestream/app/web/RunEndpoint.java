@@ -1,5 +1,7 @@
 package dev.sparsestream.app.web;
 
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+
 import dev.sparsestream.actors.StreamingTrainer;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -15,12 +17,13 @@ public record RunEndpoint(Dashboard dashboard, ControlServer server) implements 
     public record Address(String host, Integer port) {
     }
 
-    public static RunEndpoint start(StreamingTrainer run, DashboardFeed feed, DashboardImages images, Path runDir, String host,
-                             int port) throws Exception {
+    /** @param metrics served as {@code GET /metrics} (Prometheus) beside the dashboard */
+    public static RunEndpoint start(StreamingTrainer run, DashboardFeed feed, DashboardImages images, RunMetrics metrics,
+                                    Path runDir, String host, int port) throws Exception {
         Dashboard dashboard = Dashboard.start(run.system(), run.learner(), feed, images);
         try {
             ControlServer server = ControlServer.start(run.system(), run.learner(), runDir, host, port,
-                    ControlServer.DEFAULT_ASK_TIMEOUT, dashboard.route());
+                    ControlServer.DEFAULT_ASK_TIMEOUT, concat(dashboard.route(), metrics.route()));
             System.out.println(server.describe());
             return new RunEndpoint(dashboard, server);
         } catch (Exception | Error e) {

@@ -43,6 +43,27 @@ public class CommandLineTest {
         return Path.of("..", "data");
     }
 
+    /**
+     * A VDL run of 500 epochs on 1,000 samples training in the background with its HTTP endpoint on a free port,
+     * started and awaited until its control.json is written (its endpoint is bound); stop it with {@code control stop}.
+     */
+    public record LiveRun(CompletableFuture<Integer> job, StringWriter err) {
+        public static LiveRun start(Path data, Path runDir) throws InterruptedException {
+            CommandLine train = Main.commandLine();
+            StringWriter err = new StringWriter();
+            train.setErr(new PrintWriter(err, true));
+            CompletableFuture<Integer> job = CompletableFuture.supplyAsync(() -> train.execute("train", "--model", "VDL",
+                    "--epochs", "500", "--train-samples", "1000", "--data-dir", data.toString(), "--out",
+                    runDir.toString(), "--no-progress", "--http-port", "0"));
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (Files.notExists(new RunFolder(runDir).controlInfo()) && !job.isDone() && System.nanoTime() < deadline) {
+                Thread.sleep(10); // polling a file another thread writes, not synchronising actors
+            }
+            assertTrue(Files.exists(new RunFolder(runDir).controlInfo()), "the job's control endpoint came up: " + err);
+            return new LiveRun(job, err);
+        }
+    }
+
     public record Run(int code, String out, String err) {
     }
 
@@ -143,18 +164,9 @@ public class CommandLineTest {
         Path data = mnistParent();
         assumeTrue(MnistFiles.problems(data.resolve("mnist")).isEmpty(), "MNIST not fetched");
         Path runDir = tmp.resolve("live");
-        CommandLine train = Main.commandLine();
-        StringWriter trainErr = new StringWriter();
-        train.setErr(new PrintWriter(trainErr, true));
-        CompletableFuture<Integer> job = CompletableFuture.supplyAsync(() -> train.execute("train", "--model", "VDL",
-                "--epochs", "500", "--train-samples", "1000", "--data-dir", data.toString(), "--out", runDir.toString(),
-                "--no-progress", "--http-port", "0"));
-        // The job says it is controllable by writing control.json once its endpoint is bound.
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (Files.notExists(new RunFolder(runDir).controlInfo()) && !job.isDone() && System.nanoTime() < deadline) {
-            Thread.sleep(10); // polling a file another thread writes, not synchronising actors
-        }
-        assertTrue(Files.exists(new RunFolder(runDir).controlInfo()), "the job's control endpoint came up");
+        LiveRun live = LiveRun.start(data, runDir);
+        CompletableFuture<Integer> job = live.job();
+        StringWriter trainErr = live.err();
         Run lambda = run("control", "lambda", "0.03", "--run", runDir.toString());
         assertEquals(0, lambda.code(), lambda.err());
         Run stop = run("control", "stop", "--run", runDir.toString());
