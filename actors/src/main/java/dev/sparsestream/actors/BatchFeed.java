@@ -24,10 +24,14 @@ final class BatchFeed {
     private boolean pulling;
     private boolean ended;
 
-    BatchFeed(ActorContext<LearnerCommand> ctx, Source<Batch, NotUsed> source) {
+    /** @param batches where the source's stream copies each batch's pixels as it makes it, off the learner's thread */
+    BatchFeed(ActorContext<LearnerCommand> ctx, Source<Batch, NotUsed> source, NativeBatches batches) {
         this.ctx = ctx;
         // A one-element input buffer: the source makes a batch only when the learner is about to need it.
-        queue = source.runWith(Sink.<Batch>queue().withAttributes(Attributes.inputBuffer(1, 1)), ctx.getSystem());
+        queue = source.map(b -> {
+            batches.hold(b);
+            return b;
+        }).runWith(Sink.<Batch>queue().withAttributes(Attributes.inputBuffer(1, 1)), ctx.getSystem());
     }
 
     /** Asks for the next batch, unless one is on its way or the data ended. */

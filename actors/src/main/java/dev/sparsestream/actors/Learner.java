@@ -1,6 +1,5 @@
 package dev.sparsestream.actors;
 
-import dev.sparsestream.core.model.SparseAutoencoder;
 import dev.sparsestream.core.model.Weights;
 import dev.sparsestream.protocol.Batch;
 import dev.sparsestream.protocol.BatchRecord;
@@ -21,23 +20,18 @@ import dev.sparsestream.protocol.LearnerCommand.TakeSnapshot;
 import dev.sparsestream.protocol.LearnerCommand.WorkerReady;
 import dev.sparsestream.protocol.LearnerStatus;
 import dev.sparsestream.protocol.MonitorCommand;
-import dev.sparsestream.protocol.Snapshot;
 import dev.sparsestream.protocol.WorkerCommand;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.receptionist.ServiceKey;
-import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * Applies the encoder and decoder updates from the codes the inference workers compute, in batch order.
@@ -55,29 +49,12 @@ import org.apache.pekko.stream.javadsl.Source;
  */
 public final class Learner {
 
-    /**
-     * What a learner needs. {@code pool}: the receptionist key its workers register under, on any node;
-     * {@code batches}: where it holds the pixels of the batches it sends out, shared with its node's workers.
-     */
-    public record Deps(RunSettings settings, SparseAutoencoder model, Source<Batch, NotUsed> source,
-                       ActorRef<MonitorCommand> monitor, Snapshot resumeFrom, UpdateListener onUpdate,
-                       CompletableFuture<RunOutcome> outcome, ServiceKey<WorkerCommand> pool, NativeBatches batches) {
-
-        /** A learner whose batches no worker reads in place (its workers copy them). */
-        public Deps(RunSettings settings, SparseAutoencoder model, Source<Batch, NotUsed> source,
-                    ActorRef<MonitorCommand> monitor, Snapshot resumeFrom, UpdateListener onUpdate,
-                    CompletableFuture<RunOutcome> outcome, ServiceKey<WorkerCommand> pool) {
-            this(settings, model, source, monitor, resumeFrom, onUpdate, outcome, pool,
-                    new NativeBatches(settings.device()));
-        }
-    }
-
     /** Called with the weights after every update (tests compare them with the sequential trainer's). */
     public interface UpdateListener extends Consumer<Weights> {
         UpdateListener NONE = w -> { };
     }
 
-    public static Behavior<LearnerCommand> create(Deps deps) {
+    public static Behavior<LearnerCommand> create(LearnerDeps deps) {
         return Behaviors.setup(ctx -> new Learner(ctx, deps).start());
     }
 
@@ -85,7 +62,7 @@ public final class Learner {
     private enum Phase { RUNNING, PAUSED, DRAINING }
 
     private final ActorContext<LearnerCommand> ctx;
-    private final Deps deps;
+    private final LearnerDeps deps;
     private final BatchFeed feed;
     private final LearnerState state;
     private final InFlightWindow<ActorRef<WorkerCommand>> window;
@@ -96,7 +73,7 @@ public final class Learner {
     private final Map<Phase, Behavior<LearnerCommand>> validations = new EnumMap<>(Phase.class);
     private String stopReason;       // set by a stop: nothing more is pulled or sent out
 
-    private Learner(ActorContext<LearnerCommand> ctx, Deps d) {
+    private Learner(ActorContext<LearnerCommand> ctx, LearnerDeps d) {
         this.ctx = ctx;
         ctx.setLoggerName(Learner.class); // not the class of the first lambda that logs
         deps = d;
@@ -106,11 +83,7 @@ public final class Learner {
         if (d.resumeFrom() != null) {
             d.monitor().tell(new MonitorCommand.Restore(d.resumeFrom().monitor()));
         }
-        // The source's stream copies each batch into native memory as it makes it, off the learner's thread.
-        feed = new BatchFeed(ctx, d.source().map(b -> {
-            d.batches().hold(b);
-            return b;
-        }));
+        feed = new BatchFeed(ctx, d.source(), d.batches());
         workers = new WorkerDispatch(ctx, d.pool(), state, window, d.monitor());
         snapshots = new Snapshotter(ctx, d.monitor(), d.settings().runDir(), progress);
     }

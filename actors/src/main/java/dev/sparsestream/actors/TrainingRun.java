@@ -134,7 +134,7 @@ public final class TrainingRun {
         DispatcherSelector onThread = s.capacity() == 1 ? SEQUENTIAL : COMPUTE;
         // This node's workers read the learner's copy of each batch: a batch's pixels are copied once.
         NativeBatches batches = new NativeBatches(s.device());
-        Behavior<LearnerCommand> learning = RunFailure.completesOutcome(Learner.create(new Learner.Deps(s, model, source,
+        Behavior<LearnerCommand> learning = RunFailure.completesOutcome(Learner.create(new LearnerDeps(s, model, source,
                 monitor, parts.resumeFrom(), parts.onUpdate(), outcome, pool, batches)), outcome);
         ActorRef<LearnerCommand> learner;
         if (s.cluster()) {

@@ -52,7 +52,7 @@ class LearnerTest {
         });
         TestProbe<WorkerCommand> worker = testKit.createTestProbe();
         TestProbe<MonitorCommand> monitor = testKit.createTestProbe();
-        ActorRef<LearnerCommand> learner = testKit.spawn(Learner.create(new Learner.Deps(
+        ActorRef<LearnerCommand> learner = testKit.spawn(Learner.create(new LearnerDeps(
                 new RunSettings(c, 1, maxStaleness, 0, null), SparseAutoencoder.initialise(c), source, monitor.getRef(),
                 null, Learner.UpdateListener.NONE, new CompletableFuture<>(),
                 ServiceKey.create(WorkerCommand.class, "pool-" + UUID.randomUUID()))));
@@ -117,7 +117,7 @@ class LearnerTest {
         TestProbe<WorkerCommand> slow = testKit.createTestProbe();
         TestProbe<WorkerCommand> fast = testKit.createTestProbe();
         TestProbe<MonitorCommand> monitor = testKit.createTestProbe();
-        ActorRef<LearnerCommand> learner = testKit.spawn(Learner.create(new Learner.Deps(
+        ActorRef<LearnerCommand> learner = testKit.spawn(Learner.create(new LearnerDeps(
                 new RunSettings(c, 2, 1, 0, null), SparseAutoencoder.initialise(c),
                 BatchSource.of(train, c.batchSize(), c.seed(), 0, c.epochs()), monitor.getRef(), null,
                 Learner.UpdateListener.NONE, new CompletableFuture<>(),

@@ -1,6 +1,5 @@
 package dev.sparsestream.app.web;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -24,13 +23,10 @@ import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
- * The dashboard's view of a run: every applied batch, every validated epoch and every lambda change (the
- * monitor reports them here, on its thread), and the learner's latest status (polled). Readers take
- * JSON from it on the HTTP server's threads; all access is synchronised, and a reader's copy never
- * changes afterwards.
- *
- * <p>Clients follow the run with a cursor, {@link Cursor}: {@link #updateSince} returns what was added
- * after it, so a client that has the history only ever receives new rows.
+ * The dashboard's view of a run: every applied batch, validated epoch and lambda change (the monitor reports
+ * them here, on its thread), and the learner's latest status (polled). Readers take JSON from it on the HTTP
+ * server's threads; all access is synchronised, and a reader's copy never changes afterwards. Clients follow
+ * the run with a {@link Cursor}: {@link #updateSince} returns only what was added after it.
  */
 public final class DashboardFeed implements RunListener {
     /** Throughput is measured over this many of the latest batches. */
