@@ -1,5 +1,19 @@
 package dev.sparsestream.core.device;
 
+import static dev.sparsestream.core.device.CudaCalls.blocks;
+import static dev.sparsestream.core.device.CudaCalls.cublas;
+import static dev.sparsestream.core.device.CudaCalls.cuda;
+import static dev.sparsestream.core.device.CudaCalls.download;
+import static dev.sparsestream.core.device.CudaCalls.downloadInt;
+import static dev.sparsestream.core.device.CudaCalls.driver;
+import static dev.sparsestream.core.device.CudaCalls.f;
+import static dev.sparsestream.core.device.CudaCalls.free;
+import static dev.sparsestream.core.device.CudaCalls.load;
+import static dev.sparsestream.core.device.CudaCalls.microseconds;
+import static dev.sparsestream.core.device.CudaCalls.nvrtc;
+import static dev.sparsestream.core.device.CudaCalls.ptr;
+import static dev.sparsestream.core.device.CudaCalls.upload;
+import static dev.sparsestream.core.device.CudaCalls.uploadInts;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_DEFAULT_MATH;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_N;
 import static org.bytedeco.cuda.global.cublas.cublasCreate_v2;
@@ -10,14 +24,8 @@ import static org.bytedeco.cuda.global.cudart.cuModuleGetFunction;
 import static org.bytedeco.cuda.global.cudart.cuModuleLoadData;
 import static org.bytedeco.cuda.global.cudart.cudaDeviceSynchronize;
 import static org.bytedeco.cuda.global.cudart.cudaDriverGetVersion;
-import static org.bytedeco.cuda.global.cudart.cudaEventCreate;
-import static org.bytedeco.cuda.global.cudart.cudaEventElapsedTime;
-import static org.bytedeco.cuda.global.cudart.cudaEventRecord;
-import static org.bytedeco.cuda.global.cudart.cudaEventSynchronize;
-import static org.bytedeco.cuda.global.cudart.cudaFree;
 import static org.bytedeco.cuda.global.cudart.cudaGetDeviceCount;
 import static org.bytedeco.cuda.global.cudart.cudaGetDeviceProperties;
-import static org.bytedeco.cuda.global.cudart.cudaGetErrorString;
 import static org.bytedeco.cuda.global.cudart.cudaMalloc;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpy;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost;
@@ -37,14 +45,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 import org.bytedeco.cuda.cublas.cublasContext;
-import org.bytedeco.cuda.cudart.CUevent_st;
 import org.bytedeco.cuda.cudart.CUfunc_st;
 import org.bytedeco.cuda.cudart.CUmod_st;
 import org.bytedeco.cuda.cudart.cudaDeviceProp;
@@ -96,27 +98,6 @@ public final class CudaProbe {
             out.println("cuda: cannot use the GPU: " + e.getMessage());
             return 2;
         }
-    }
-
-    /**
-     * Loads each library by its full path, dependencies first, so that the JNI bindings' own loading finds them
-     * already in the process by soname (LD_LIBRARY_PATH cannot be changed inside a running JVM). NVRTC's
-     * builtins, which it opens itself when compiling, are loaded from NVRTC's folder when they are there.
-     */
-    static void load(CudaLibraries.Search libraries) {
-        for (String soname : List.of("libcuda.so.1", "libcudart.so.13", "libcublasLt.so.13", "libcublas.so.13")) {
-            System.load(libraries.found().get(soname).toString());
-        }
-        Path nvrtc = libraries.found().get("libnvrtc.so.13");
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(nvrtc.getParent(), "libnvrtc-builtins.so*")) {
-            for (Path p : s) {
-                System.load(p.toString());
-                break;
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot list " + nvrtc.getParent() + ": " + e.getMessage(), e);
-        }
-        System.load(nvrtc.toString());
     }
 
     private int checks() {
@@ -334,27 +315,6 @@ public final class CudaProbe {
         }
     }
 
-    private double microseconds(Runnable r, int reps) {
-        CUevent_st start = new CUevent_st();
-        CUevent_st stop = new CUevent_st();
-        cuda(cudaEventCreate(start), "cudaEventCreate");
-        cuda(cudaEventCreate(stop), "cudaEventCreate");
-        List<Double> times = new ArrayList<>();
-        for (int round = 0; round < 5; round++) {
-            cuda(cudaEventRecord(start), "cudaEventRecord");
-            for (int i = 0; i < reps; i++) {
-                r.run();
-            }
-            cuda(cudaEventRecord(stop), "cudaEventRecord");
-            cuda(cudaEventSynchronize(stop), "cudaEventSynchronize");
-            float[] ms = new float[1];
-            cuda(cudaEventElapsedTime(ms, start, stop), "cudaEventElapsedTime");
-            times.add(ms[0] * 1000.0 / reps);
-        }
-        times.sort(null);
-        return times.get(2);
-    }
-
     private void launch(String kernel, int grid, int block, Pointer... args) {
         CUfunc_st f = new CUfunc_st();
         driver(cuModuleGetFunction(f, module, kernel), "cuModuleGetFunction " + kernel);
@@ -364,54 +324,6 @@ public final class CudaProbe {
         }
         driver(cuLaunchKernel(f, grid, 1, 1, block, 1, 1, 0, null, params, null), "cuLaunchKernel " + kernel);
         cuda(cudaDeviceSynchronize(), kernel);
-    }
-
-    /** A kernel argument that is a device pointer: a host cell holding its address. */
-    private static Pointer ptr(Pointer device) {
-        return new PointerPointer<>(1).put(0, device);
-    }
-
-    private static Pointer f(float v) {
-        return new FloatPointer(1).put(v);
-    }
-
-    private static int blocks(long count) {
-        return (int) Math.min(4096, (count + 255) / 256);
-    }
-
-    private Pointer upload(float[] values) {
-        return toDevice(new FloatPointer(values), 4L * values.length);
-    }
-
-    private Pointer uploadInts(int[] values) {
-        return toDevice(new IntPointer(values), 4L * values.length);
-    }
-
-    private Pointer toDevice(Pointer host, long bytes) {
-        Pointer d = new Pointer();
-        cuda(cudaMalloc(d, bytes), "cudaMalloc");
-        cuda(cudaMemcpy(d, host, bytes, cudaMemcpyHostToDevice), "cudaMemcpy");
-        return d;
-    }
-
-    private float[] download(Pointer d, int count) {
-        FloatPointer host = new FloatPointer(count);
-        cuda(cudaMemcpy(host, d, 4L * count, cudaMemcpyDeviceToHost), "cudaMemcpy");
-        float[] out = new float[count];
-        host.get(out);
-        return out;
-    }
-
-    private int downloadInt(Pointer d) {
-        IntPointer host = new IntPointer(1);
-        cuda(cudaMemcpy(host, d, 4, cudaMemcpyDeviceToHost), "cudaMemcpy");
-        return host.get(0);
-    }
-
-    private static void free(Pointer... ps) {
-        for (Pointer p : ps) {
-            cudaFree(p);
-        }
     }
 
     private float[] uniform(int n, float bound) {
@@ -439,27 +351,4 @@ public final class CudaProbe {
         return bad;
     }
 
-    private static void cuda(int status, String what) {
-        if (status != 0) {
-            throw new IllegalStateException(what + ": " + cudaGetErrorString(status).getString() + " (" + status + ")");
-        }
-    }
-
-    private static void driver(int status, String what) {
-        if (status != 0) {
-            throw new IllegalStateException(what + ": CUDA driver error " + status);
-        }
-    }
-
-    private static void nvrtc(int status, String what) {
-        if (status != 0) {
-            throw new IllegalStateException(what + ": " + nvrtcGetErrorString(status).getString());
-        }
-    }
-
-    private static void cublas(int status, String what) {
-        if (status != 0) {
-            throw new IllegalStateException(what + ": cuBLAS status " + status);
-        }
-    }
 }
