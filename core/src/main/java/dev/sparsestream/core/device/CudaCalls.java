@@ -131,6 +131,9 @@ final class CudaCalls {
      * builtins, which it opens itself when compiling, are loaded from NVRTC's folder when they are there.
      */
     static void load(CudaLibraries.Search libraries) {
+        // JavaCPP's own loader looks for its presets' libraries here too (before the system's search path).
+        System.setProperty("org.bytedeco.javacpp.platform.preloadpath", libraries.folders().stream()
+                .map(Path::toString).collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator)));
         for (String soname : List.of("libcuda.so.1", "libcudart.so.13", "libcublasLt.so.13", "libcublas.so.13")) {
             System.load(libraries.found().get(soname).toString());
         }

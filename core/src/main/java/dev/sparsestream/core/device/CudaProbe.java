@@ -24,6 +24,7 @@ import static org.bytedeco.cuda.global.cudart.cuModuleGetFunction;
 import static org.bytedeco.cuda.global.cudart.cuModuleLoadData;
 import static org.bytedeco.cuda.global.cudart.cudaDeviceSynchronize;
 import static org.bytedeco.cuda.global.cudart.cudaDriverGetVersion;
+import static org.bytedeco.cuda.global.cudart.cudaFree;
 import static org.bytedeco.cuda.global.cudart.cudaGetDeviceCount;
 import static org.bytedeco.cuda.global.cudart.cudaGetDeviceProperties;
 import static org.bytedeco.cuda.global.cudart.cudaMalloc;
@@ -108,6 +109,7 @@ public final class CudaProbe {
             return 2;
         }
         cuda(cudaSetDevice(0), "cudaSetDevice(0)");
+        cuda(cudaFree(null), "cudaFree(null)"); // creates the primary context, which the driver API calls below use
         cudaDeviceProp prop = new cudaDeviceProp();
         cuda(cudaGetDeviceProperties(prop, 0), "cudaGetDeviceProperties");
         int[] driver = new int[1];
