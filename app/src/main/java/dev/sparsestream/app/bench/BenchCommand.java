@@ -65,6 +65,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "VDL", description = "Model for --pipeline and --cluster (default VDL).")
     String model;
 
+    @Option(names = "--messages", description = {"Instead: the bytes of a remote batch's messages (a weight version,",
+            "the batch, its codes and encoder pass) for --model and their Kryo write and read times (medians of --reps)."})
+    boolean messages;
+
     @Option(names = "--rounds", defaultValue = "3", description = "Rounds for --pipeline (default 3).")
     int rounds;
 
@@ -88,6 +92,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (pipeline) {
             return new PipelineBench(dataDir, Family.parse(model), rounds).run();
+        }
+        if (messages) {
+            return new MessageBench(Family.parse(model), reps).run();
         }
         if (active) {
             return activeRows(onDevice);

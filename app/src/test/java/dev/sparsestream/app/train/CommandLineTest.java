@@ -247,6 +247,18 @@ public class CommandLineTest {
     }
 
     @Test
+    void benchMessagesGivesEachPayloadsSizeAndItsKryoTimes() {
+        Run r = run("bench", "--messages", "--reps", "3");
+        assertEquals(0, r.code(), r.err());
+        // VDL on MNIST: W (784 x 128) + U (128 x 784) + S (128 x 128) + b (128) floats, a batch of 250 x 784, the
+        // codes (250 x 128) and four LISTA activations of 250 x 128, each with Kryo's few bytes of framing.
+        assertTrue(r.out().contains("weights (one version)  0.869"), r.out());
+        assertTrue(r.out().contains("batch                 0.784"), r.out());
+        assertTrue(r.out().contains("codes + encoder pass  0.640"), r.out());
+        assertTrue(r.out().contains("a remote batch        2.293"), r.out());
+    }
+
+    @Test
     void everySubcommandHasHelp() {
         for (String c : new String[] {"fetch", "patches", "train", "cluster", "encode", "bench", "control"}) {
             Run r = run(c, "--help");
