@@ -147,7 +147,7 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
         float[] pass = null;
         if (slot != null) {
             slot.keepCodes(z);
-            inference.encoderPass(slot.passBuffer(device, inference.encoderPassSize()));
+            inference.encoderPass(slot.passBuffer(inference.encoderPassSize()));
         } else {
             codes = z.toArray();
             pass = inference.encoderPass();

@@ -125,11 +125,6 @@ final class LearnerState {
         return Optional.of(change);
     }
 
-    /** Batch {@code b} is sent to a worker: its pixels are in native memory (the source put them there, or now). */
-    void hold(Batch b) {
-        batches.hold(b);
-    }
-
     /** One update from a batch and its codes, the next in order; the version moves on by one. */
     BatchRecord apply(InFlightWindow.Inferred<?> r) {
         Batch b = r.dispatch().batch();

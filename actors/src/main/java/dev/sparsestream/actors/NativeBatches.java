@@ -53,10 +53,10 @@ public final class NativeBatches {
         }
 
         /** Room for an encoder pass of {@code size} values, which the worker then writes; 0: the model has none. */
-        Matrix passBuffer(Device device, int size) {
+        Matrix passBuffer(int size) {
             hasPass = size > 0;
             if (hasPass && (pass == null || pass.size() != size)) {
-                pass = device.zeros(1, size);
+                pass = pixels.device().zeros(1, size);
             }
             return hasPass ? pass : null;
         }
@@ -80,7 +80,7 @@ public final class NativeBatches {
         this.device = device;
     }
 
-    /** The batch's slot, its pixels copied in now unless it is held already (a batch sent again). */
+    /** The batch's slot, its pixels copied in now unless this very batch is held already. */
     Slot hold(Batch b) {
         Slot h = held.get(b.seq());
         if (h != null && h.batch == b) {
@@ -104,7 +104,10 @@ public final class NativeBatches {
         return h != null && h.batch == b ? h : null;
     }
 
-    /** The batch was applied, or will never be: its slot is free for a later batch. */
+    /**
+     * The batch was applied: its slot is free for a later batch. (Batches a stop drops before they are sent keep
+     * their slots until the run, and this object with it, ends.)
+     */
     void release(Batch b) {
         Slot h = held.get(b.seq());
         if (h != null && h.batch == b) {

@@ -65,11 +65,14 @@ public final class NativeWeights {
     private final Queue<SparseAutoencoder> free = new ConcurrentLinkedQueue<>(); // workers return slots here
     private Version current;  // the learner's
 
-    /** The learner's model at {@code version}, copied into a slot once per version, lent to one more worker. */
+    /**
+     * The learner's model at {@code version}, copied into a slot once per version, lent to one more worker. Always
+     * the same model (one learner's), so every slot has its shapes.
+     */
     Lent lend(SparseAutoencoder model, long version) {
         if (current == null || current.version != version) {
             SparseAutoencoder slot = free.poll();
-            if (slot == null || !slot.config().equals(model.config())) {
+            if (slot == null) {
                 slot = model.copy();
             } else {
                 slot.copyFrom(model);

@@ -59,7 +59,6 @@ final class WorkerDispatch {
             } else if (held != state.version()) {
                 worker.tell(new WorkerCommand.UpdateWeights(state.weights()));
             }
-            state.hold(d.batch());
             worker.tell(new WorkerCommand.InferBatch(d.batch(), d.params(), d.version(),
                     ctx.getSelf()));
         }

@@ -65,7 +65,7 @@ class NativeBatchesTest {
         assertNull(slot.pass());
         Matrix z = Matrix.of(ROWS, 2, new float[] {1, 2, 3, 4, 5, 6});
         slot.keepCodes(z);
-        Matrix pass = slot.passBuffer(Devices.cpu(), 12);
+        Matrix pass = slot.passBuffer(12);
         pass.data().put(0, new float[] {7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18});
         z.data().put(0, 99f); // the worker's own buffer, reused for its next batch
         assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, slot.codes().toArray());
@@ -75,6 +75,6 @@ class NativeBatchesTest {
         assertSame(slot, again);
         assertNull(again.codes(), "the last batch's codes are not this batch's");
         assertNull(again.pass());
-        assertNull(again.passBuffer(Devices.cpu(), 0), "a model without an encoder leaves no pass");
+        assertNull(again.passBuffer(0), "a model without an encoder leaves no pass");
     }
 }
