@@ -64,23 +64,47 @@ public final class StreamingTrainer implements AutoCloseable {
      * @param nodeConfig as for {@link #start(TrainingRun.Parts, Config)}
      */
     public static Launch launch(Config nodeConfig) {
+        return launch(nodeConfig, null);
+    }
+
+    /**
+     * A cluster node's actor system that joins an existing cluster through {@code seeds} rather than starting one:
+     * a standby seed's, whose run starts only when it takes over ({@link Launch#run} then does not join again).
+     *
+     * @param seeds null: the node starts the cluster itself when its run starts (an active seed)
+     */
+    public static Launch launch(Config nodeConfig, java.util.List<org.apache.pekko.actor.Address> seeds) {
+        if (seeds != null && nodeConfig == null) {
+            throw new IllegalArgumentException("only a cluster node joins seeds");
+        }
         Config config = ConfigFactory.parseString(
                 "pekko.coordinated-shutdown.phases.before-service-unbind.timeout = "
                         + INTERRUPT_GRACE.toSeconds() + "s\n")
                 .withFallback(nodeConfig != null ? nodeConfig : ConfigFactory.load());
-        return new Launch(ActorSystem.create(TrainingRun.awaitingParts(), ClusterNode.SYSTEM_NAME, config),
-                nodeConfig != null);
+        Launch launch = new Launch(ActorSystem.create(TrainingRun.awaitingParts(), ClusterNode.SYSTEM_NAME, config),
+                nodeConfig != null, seeds == null);
+        if (seeds != null) {
+            ClusterNode.joinSeeds(launch.system, seeds);
+        }
+        return launch;
     }
 
     /** An actor system waiting for its run; closing it before {@link #run} terminates the system. */
     public static final class Launch implements AutoCloseable {
         private final ActorSystem<TrainingRun.Start> system;
         private final boolean cluster;
+        private final boolean joinsItself; // false: already a member of the cluster it joined
         private boolean started;
 
-        private Launch(ActorSystem<TrainingRun.Start> system, boolean cluster) {
+        private Launch(ActorSystem<TrainingRun.Start> system, boolean cluster, boolean joinsItself) {
             this.system = system;
             this.cluster = cluster;
+            this.joinsItself = joinsItself;
+        }
+
+        /** The actor system, for actors that run beside the run (a standby's watch). */
+        public ActorSystem<?> system() {
+            return system;
         }
 
         /** Starts the run (once); the returned trainer owns the actor system from here on. */
@@ -99,7 +123,7 @@ public final class StreamingTrainer implements AutoCloseable {
             CompletableFuture<ActorRef<LearnerCommand>> learnerRef = new CompletableFuture<>();
             CompletableFuture<RunOutcome> outcome = new CompletableFuture<>();
             system.tell(new TrainingRun.Start(parts, learnerRef, outcome));
-            if (cluster) {
+            if (cluster && joinsItself) {
                 ClusterNode.joinSelf(system);
             }
             ActorRef<LearnerCommand> learner;

@@ -17,7 +17,8 @@ import org.apache.pekko.cluster.typed.JoinSeedNodes;
 /**
  * How a node of a sparse-stream cluster is configured and joins: Artery over TCP, the protocol's Kryo
  * serializer for every message (bound in the protocol module's reference.conf), Pekko's split-brain
- * resolver keeping the seed's side, and the protocol-version check at join.
+ * resolver keeping the active seed's side (or, when the seed alone is cut off, the others'), and the
+ * protocol-version check at join.
  *
  * <p>Large messages (batches and weights to workers, codes to the learner) travel on Artery's separate
  * large-message lane, so that a weight message of several MB never delays the heartbeats behind it (which
@@ -69,11 +70,13 @@ public final class ClusterNode {
         v.put("pekko.remote.artery.advanced.maximum-large-frame-size", Long.toString(maxMessageBytes) + "b");
         v.put("pekko.cluster.roles", List.of(role));
         v.put("pekko.cluster.downing-provider-class", "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider");
-        // The seed holds the learner and the data: its side of a partition is the one that lives on. A worker
-        // node cut off from the seed downs itself; the seed downs unreachable workers and carries on.
+        // Keep the side with the oldest member (the active seed: it started the cluster), except when the oldest
+        // is cut off from two or more others: then it downs itself and the others live on. So a seed that dies
+        // (it looks cut off from everyone) leaves a standby seed and the workers running, while a worker node
+        // cut off from the seed downs itself. A cluster of two nodes always keeps the oldest: a lone standby
+        // cannot tell its seed's death from a partition (docs/cluster.md's failure table).
         v.put("pekko.cluster.split-brain-resolver.active-strategy", "keep-oldest");
-        v.put("pekko.cluster.split-brain-resolver.keep-oldest.role", TrainingRun.SEED_ROLE);
-        v.put("pekko.cluster.split-brain-resolver.keep-oldest.down-if-alone", "off");
+        v.put("pekko.cluster.split-brain-resolver.keep-oldest.down-if-alone", "on");
         v.put("pekko.cluster.split-brain-resolver.stable-after", downAfter.toMillis() + "ms");
         v.put("pekko.cluster.configuration-compatibility-check.checkers.sparse-stream-protocol",
                 ProtocolVersionCheck.class.getName());
@@ -114,7 +117,21 @@ public final class ClusterNode {
 
     /** A worker node joins the cluster through its seed (retrying until it answers, for two minutes). */
     public static void joinSeed(ActorSystem<?> system, Address seed) {
-        Cluster.get(system).manager().tell(new JoinSeedNodes(List.of(seed)));
+        joinSeeds(system, List.of(seed));
+    }
+
+    /** Joins through the first of these seeds (the active one or a standby) that answers. */
+    public static void joinSeeds(ActorSystem<?> system, List<Address> seeds) {
+        Cluster.get(system).manager().tell(new JoinSeedNodes(seeds));
+    }
+
+    /** The seeds given as HOST:PORT[,HOST:PORT...]. */
+    public static List<Address> addresses(String hostPorts) {
+        List<Address> all = new java.util.ArrayList<>();
+        for (String one : hostPorts.split(",", -1)) {
+            all.add(address(one.trim()));
+        }
+        return List.copyOf(all);
     }
 
     /** HOST:PORT of this node, as workers give it to --join. */

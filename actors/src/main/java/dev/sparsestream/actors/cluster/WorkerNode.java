@@ -14,9 +14,10 @@ import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
  * The guardian of a worker node: spawns its inference workers, which register in the cluster's pool
- * ({@link InferenceWorker#CLUSTER_POOL}) for the learner to find, and stops the node when the seed has
- * left the cluster (a seed that is killed or cut off is downed from this side by the split-brain
- * resolver, which stops the node the same way).
+ * ({@link InferenceWorker#CLUSTER_POOL}) for the learner to find, and stops the node when the last seed
+ * has left the cluster. While a standby seed is left, the node keeps working: the standby takes the run
+ * over and the workers serve its learner (a seed that is killed or cut off is downed by the split-brain
+ * resolver; a worker node cut off from the seed's side is downed, which stops it too).
  */
 public final class WorkerNode extends AbstractBehavior<WorkerNode.Command> {
 
@@ -43,6 +44,7 @@ public final class WorkerNode extends AbstractBehavior<WorkerNode.Command> {
     }
 
     private final int workers;
+    private final java.util.Set<org.apache.pekko.cluster.UniqueAddress> seeds = new java.util.HashSet<>();
 
     private WorkerNode(ActorContext<Command> ctx, int workers, Device device, InferenceWorker.BeforeInference hook) {
         super(ctx);
@@ -64,11 +66,24 @@ public final class WorkerNode extends AbstractBehavior<WorkerNode.Command> {
         var self = Cluster.get(getContext().getSystem()).selfMember();
         if (m.event() instanceof ClusterEvent.MemberUp up && up.member().equals(self)) {
             getContext().getLog().info("joined the cluster as {} with {} inference worker(s)", self.address(), workers);
-        } else if (m.event() instanceof ClusterEvent.MemberRemoved removed
-                && removed.member().hasRole(TrainingRun.SEED_ROLE)) {
-            getContext().getLog().info("the seed node {} is gone from the cluster (it stopped, or it died and this "
-                    + "side was downed); this worker node stops", removed.member().address());
-            getContext().getSystem().terminate();
+        }
+        if (!m.event().member().hasRole(TrainingRun.SEED_ROLE)) {
+            return this;
+        }
+        if (m.event() instanceof ClusterEvent.MemberRemoved removed) {
+            seeds.remove(removed.member().uniqueAddress());
+            if (seeds.isEmpty()) {
+                getContext().getLog().info("the seed node {} is gone from the cluster (it stopped, or it died and "
+                        + "this side was downed), and no standby seed is left; this worker node stops",
+                        removed.member().address());
+                getContext().getSystem().terminate();
+            } else {
+                getContext().getLog().info("the seed node {} is gone from the cluster; the standby seed(s) {} remain, "
+                        + "and this node's workers serve whichever holds the learner", removed.member().address(),
+                        seeds.stream().map(u -> u.address().toString()).sorted().toList());
+            }
+        } else {
+            seeds.add(m.event().member().uniqueAddress());
         }
         return this;
     }

@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
                 "model with the first batch. Exits 0 when the seed has left, 3 when the cluster refused this node (a",
                 "different sparse-stream build), 4 when no seed answered for two minutes."})
 public final class ClusterWorkerCommand implements Callable<Integer> {
-    @Option(names = "--join", required = true, paramLabel = "HOST:PORT", description = "The seed node to join.")
+    @Option(names = "--join", required = true, paramLabel = "HOST:PORT[,HOST:PORT...]",
+            description = "The seed node to join (or several: the active seed and its standbys, the first that answers).")
     String join;
 
     @Option(names = "--workers", paramLabel = "N",
@@ -36,7 +37,8 @@ public final class ClusterWorkerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Address seed = ClusterNode.address(join);
+        java.util.List<Address> seeds = ClusterNode.addresses(join);
+        Address seed = seeds.get(0);
         int n = workers != null ? workers : Runtime.getRuntime().availableProcessors();
         if (n < 1) {
             throw new IllegalArgumentException("--workers must be at least 1, got " + n);
@@ -47,7 +49,7 @@ public final class ClusterWorkerCommand implements Callable<Integer> {
         ActorSystem<?> system = ActorSystem.create(WorkerNode.create(n, d), ClusterNode.SYSTEM_NAME, config);
         System.out.println("worker node " + ClusterNode.hostPort(system) + " with " + n + " inference worker(s) joining "
                 + join);
-        ClusterNode.joinSeed(system, seed);
+        ClusterNode.joinSeeds(system, seeds);
         system.getWhenTerminated().toCompletableFuture().join();
         var reason = CoordinatedShutdown.get(Adapter.toClassic(system)).getShutdownReason();
         if (reason.isPresent() && reason.get() == CoordinatedShutdown.incompatibleConfigurationDetectedReason()) {

@@ -6,6 +6,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.nio.file.StandardOpenOption;
 
 /**
@@ -42,6 +43,25 @@ public final class RunLock implements AutoCloseable {
                     + "); stop it with 'sparse-stream control stop --run " + runDir + "', or choose another --out");
         }
         return new RunLock(channel, lock);
+    }
+
+    /**
+     * Waits for the lock, for a standby seed taking over: a seed that was cut off rather than killed writes its
+     * last snapshot before its process lets go of the lock, so the run continues from that one.
+     */
+    public static RunLock await(Path runDir, Duration patience) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (true) {
+            try {
+                return acquire(runDir);
+            } catch (IllegalArgumentException held) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalArgumentException("the previous seed still holds " + runDir.resolve(FILE)
+                            + " after " + patience.toSeconds() + " s; is it still running? (" + held.getMessage() + ")");
+                }
+                Thread.sleep(50); // another process: there is nothing in this JVM to wait on
+            }
+        }
     }
 
     @Override

@@ -145,12 +145,17 @@ public class TrainCommand implements Callable<Integer>, TrainingJob.Role {
 
     @Override
     public Integer call() throws Exception {
+        return new TrainingJob(request(), this).run();
+    }
+
+    /** The run these options ask for (a resumed run's options checked). */
+    protected TrainingJob.Request request() {
         if (resume != null) {
             refuseOptionsThatChangeTheRun();
         }
-        return new TrainingJob(new TrainingJob.Request(dataset, data, valFraction, testFraction, model, out, dataDir,
+        return new TrainingJob.Request(dataset, data, valFraction, testFraction, model, out, dataDir,
                 trainSamples, initFrom, resume, !noProgress, workers, maxStaleness, snapshotEvery, hyper, device,
-                noDashboard ? null : new RunEndpoint.Address(httpHost, httpPort)), this).run();
+                noDashboard ? null : new RunEndpoint.Address(httpHost, httpPort));
     }
 
     /** Options a resumed run takes (the rest of its configuration is the snapshot's). */

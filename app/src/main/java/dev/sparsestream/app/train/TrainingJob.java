@@ -54,6 +54,17 @@ public final class TrainingJob {
                    Path dataDir, Integer trainSamples, Path initFrom, Path resume, boolean progressBar, int workers,
                    int maxStaleness, int snapshotEvery, HyperparameterOptions hyper, DeviceOption device,
                    RunEndpoint.Address endpoint) {
+
+        /** This request as the resumption of the run in {@code dir}: the same data, workers and endpoint. */
+        public Request resuming(Path dir) {
+            return new Request(null, data, null, null, null, null, dataDir, trainSamples, null, dir, progressBar,
+                    workers, maxStaleness, snapshotEvery, new HyperparameterOptions(), device, endpoint);
+        }
+
+        /** The run folder this request trains in. */
+        public Path runFolder() {
+            return resume != null ? resume : out != null ? out : Path.of("runs/latest");
+        }
     }
 
     /** What differs between a single-node run and a cluster's seed. */
@@ -86,10 +97,22 @@ public final class TrainingJob {
     private final Role role;
     /** The run's actor system, started while the data loads (MNIST only); null: started with the run. */
     private CompletableFuture<StreamingTrainer.Launch> launching;
+    /** The run folder's lock, when the caller holds it already (a standby taking over); null: taken here. */
+    private RunLock held;
 
     public TrainingJob(Request request, Role role) {
         this.request = request;
         this.role = role;
+    }
+
+    /**
+     * Runs in an actor system that is already a member of its cluster, under a run-folder lock already held: a
+     * standby seed taking the run over.
+     */
+    public TrainingJob inCluster(StreamingTrainer.Launch launch, RunLock lock) {
+        this.launching = CompletableFuture.completedFuture(launch);
+        this.held = lock;
+        return this;
     }
 
     /** @return the exit status: 0 when the run completed or stopped (resumable), 1 when it failed */
@@ -120,7 +143,7 @@ public final class TrainingJob {
         RunSettings settings = new RunSettings(p.config(), request.workers(), request.maxStaleness(),
                 request.snapshotEvery(), p.out(), node != null, onDevice);
         int port = request.endpoint() == null ? 0 : RunEndpoint.port(request.endpoint());
-        try (RunLock lock = RunLock.acquire(p.out())) {
+        try (RunLock lock = held != null ? null : RunLock.acquire(p.out())) {
             return train(p, settings, p.start().to(onDevice), node, port, t0);
         }
     }
@@ -195,7 +218,7 @@ public final class TrainingJob {
             default -> Presets.mnist(family);
         };
         ModelConfig config = hyper.apply(base); // the options are checked before any data is read
-        if (dataset.equals("mnist")) {
+        if (dataset.equals("mnist") && launching == null) {
             // MNIST's shapes are known before it is read: the run's actor system starts while it loads.
             Config node = role.nodeConfig(config);
             launching = CompletableFuture.supplyAsync(() -> StreamingTrainer.launch(node));
@@ -220,7 +243,7 @@ public final class TrainingJob {
         Integer samples = request.trainSamples();
         Dataset train = samples != null ? loaded.splits().train().head(samples) : loaded.splits().train();
         SparseAutoencoder start = init != null ? init.withConfig(config) : SparseAutoencoder.initialise(config);
-        Path out = request.out() != null ? request.out() : Path.of("runs/latest");
+        Path out = request.runFolder();
         return new Prepared(config, start, null, loaded, train, out,
                 runData(config, samples, loaded, train, request.valFraction(), request.testFraction()));
     }

@@ -138,7 +138,7 @@ public class ClusterCommandsTest {
         assertTrue(read(logs.get(0)).contains("is gone from the cluster"), read(logs.get(0)));
     }
 
-    private static JsonNode status(String url) {
+    static JsonNode status(String url) {
         try {
             var response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
                     HttpResponse.BodyHandlers.ofString());
@@ -148,7 +148,7 @@ public class ClusterCommandsTest {
         }
     }
 
-    private static String read(Path file) {
+    static String read(Path file) {
         try {
             return Files.exists(file) ? Files.readString(file) : "";
         } catch (java.io.IOException e) {
@@ -157,7 +157,7 @@ public class ClusterCommandsTest {
     }
 
     /** Polls what other processes do (files, HTTP): there is nothing to synchronise with across processes. */
-    private static void await(BooleanSupplier condition, int seconds, String what) throws InterruptedException {
+    static void await(BooleanSupplier condition, int seconds, String what) throws InterruptedException {
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
         while (!condition.getAsBoolean()) {
             assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
