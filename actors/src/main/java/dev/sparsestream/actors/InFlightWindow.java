@@ -89,6 +89,19 @@ final class InFlightWindow<W> {
     }
 
     /**
+     * The oldest weight version the first pending batch may be inferred with ({@link #canSend} must hold): it is
+     * applied at {@code version + (seq - nextApply)}, one version per batch before it, so codes of any version from
+     * K before that on are used. A worker holding such a version need not be sent newer weights.
+     */
+    long oldestUsableVersion(long version) {
+        Batch b = pending.peekFirst();
+        if (b == null) {
+            throw new IllegalStateException("no batch to send");
+        }
+        return version + (b.seq() - nextApply) - maxStaleness;
+    }
+
+    /**
      * Sends the first pending batch ({@link #canSend} must hold) to {@code worker}.
      *
      * @return the dispatch

@@ -12,7 +12,10 @@ import dev.sparsestream.protocol.WorkerCommand;
 import dev.sparsestream.protocol.WorkerCommand.Configure;
 import dev.sparsestream.protocol.WorkerCommand.InferBatch;
 import dev.sparsestream.protocol.WorkerCommand.UpdateWeights;
-import java.util.function.Consumer;
+import dev.sparsestream.core.data.Dataset;
+import dev.sparsestream.core.inference.FistaParams;
+import dev.sparsestream.protocol.WorkerCommand.InferRows;
+import java.util.function.LongConsumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PreRestart;
@@ -36,24 +39,27 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
     public static final ServiceKey<WorkerCommand> CLUSTER_POOL =
             ServiceKey.create(WorkerCommand.class, "sparse-stream-inference-workers");
 
-    /** Called before each inference; tests inject faults through it. */
-    public interface BeforeInference extends Consumer<Batch> {
-        BeforeInference NONE = b -> { };
+    /** Called with a batch's seq before its inference; tests inject faults through it. */
+    public interface BeforeInference extends LongConsumer {
+        BeforeInference NONE = seq -> { };
     }
 
     /**
      * @param device where this worker's FISTA runs (its node's {@code --device})
      * @param local  the batches a learner on this node holds in native memory (read there instead of copied), or
      *               null on a node without one
+     * @param data   how this node reads a training set offered with the model, to be sent batches as rows
      */
     public static Behavior<WorkerCommand> create(ServiceKey<WorkerCommand> pool, Device device, BeforeInference hook,
-                                                 NativeBatches local) {
-        return Behaviors.setup(ctx -> new InferenceWorker(ctx, pool, device, hook, local));
+                                                 NativeBatches local, NodeData data) {
+        return Behaviors.setup(ctx -> new InferenceWorker(ctx, pool, device, hook, local, data));
     }
 
     private final Device device;
     private final BeforeInference hook;
     private final NativeBatches local;  // null: every batch is copied into y
+    private final NodeData data;
+    private Dataset trainingSet;        // the run's, read on this node; null: batches come with their pixels
     private String configJson;          // the model served; null until the first Configure
     private InferenceStep inference;    // its FISTA state and buffers
     private Matrix y;                   // (n, d)
@@ -61,11 +67,12 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
     private ActorRef<LearnerCommand> learner; // whom to tell about a restart; known from the first batch
 
     private InferenceWorker(ActorContext<WorkerCommand> ctx, ServiceKey<WorkerCommand> pool, Device device,
-                            BeforeInference hook, NativeBatches local) {
+                            BeforeInference hook, NativeBatches local, NodeData data) {
         super(ctx);
         this.device = device;
         this.hook = hook;
         this.local = local;
+        this.data = data;
         // A restarted worker registers again under the same reference; the receptionist keeps one entry.
         ctx.getSystem().receptionist().tell(Receptionist.register(pool, ctx.getSelf()));
     }
@@ -77,6 +84,7 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
                 .onMessage(UpdateWeights.class, this::onUpdateWeights)
                 .onMessage(NativeWeights.Lent.class, this::onLentWeights)
                 .onMessage(InferBatch.class, this::onInferBatch)
+                .onMessage(InferRows.class, this::onInferRows)
                 .onSignal(PreRestart.class, s -> onPreRestart())
                 .build();
     }
@@ -97,7 +105,22 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
         }
         inference.model().importWeights(m.weights());
         version = m.weights().version();
+        if (m.data() != null) {
+            readTrainingSet(m);
+        }
         return this;
+    }
+
+    /** Loads (or finds loaded on this node) the training set offered, and tells the learner whether it could. */
+    private void readTrainingSet(Configure m) {
+        String problem = null;
+        try {
+            trainingSet = data.trainingSet(m.data(), m.configJson());
+        } catch (Exception e) {
+            trainingSet = null;
+            problem = e.getMessage() != null ? e.getMessage() : e.toString();
+        }
+        m.replyTo().tell(new LearnerCommand.DataRead(getContext().getSelf(), problem));
     }
 
     private Behavior<WorkerCommand> onUpdateWeights(UpdateWeights m) {
@@ -130,19 +153,51 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
     }
 
     private Behavior<WorkerCommand> onInferBatch(InferBatch m) {
-        learner = m.replyTo();
-        if (version < 0) {
-            throw new IllegalStateException("batch " + m.batch().seq() + " arrived before any weights");
-        }
-        hook.accept(m.batch());
         Batch b = m.batch();
+        if (!ready(b.seq(), m.replyTo())) {
+            return this;
+        }
         Matrix.requireShape(y, b.rows(), b.dim(), "batch " + b.seq());
         NativeBatches.Slot slot = local != null ? local.find(b) : null;
-        Matrix pixels = slot != null ? slot.pixels() : y;   // (n, d)
         if (slot == null) {
             y.data().put(0, b.data());
         }
-        Matrix z = inference.solve(pixels, m.params());     // (n, l)
+        return infer(b.seq(), slot, m.params(), m.replyTo());
+    }
+
+    /** A batch named by its rows in the training set this worker read: gathered from it into y. */
+    private Behavior<WorkerCommand> onInferRows(InferRows m) {
+        if (!ready(m.seq(), m.replyTo())) {
+            return this;
+        }
+        if (trainingSet == null) {
+            throw new IllegalStateException("batch " + m.seq() + " was sent as rows, but this worker read no training set");
+        }
+        Matrix.requireShape(y, m.sampleIndices().length, trainingSet.dim(), "batch " + m.seq());
+        trainingSet.copyRows(m.sampleIndices(), 0, m.sampleIndices().length, y.data());
+        return infer(m.seq(), null, m.params(), m.replyTo());
+    }
+
+    /**
+     * Whether the batch can be inferred. One that arrives before any model was sent before this worker restarted
+     * (a remote worker holds two): the learner requeued it when told of the restart, so it is dropped.
+     */
+    private boolean ready(long seq, ActorRef<LearnerCommand> replyTo) {
+        learner = replyTo;
+        if (version < 0) {
+            getContext().getLog().warn("batch {} arrived before the model (sent before this worker restarted); the "
+                    + "learner sends it again", seq);
+            return false;
+        }
+        hook.accept(seq);
+        return true;
+    }
+
+    /** FISTA on the batch in {@code slot}, or in y when there is none, and the codes to the learner. */
+    private Behavior<WorkerCommand> infer(long seq, NativeBatches.Slot slot, FistaParams params,
+                                          ActorRef<LearnerCommand> replyTo) {
+        Matrix pixels = slot != null ? slot.pixels() : y;   // (n, d)
+        Matrix z = inference.solve(pixels, params);         // (n, l)
         float[] codes = null;                                // null: left in the learner's slot
         float[] pass = null;
         if (slot != null) {
@@ -152,7 +207,7 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
             codes = z.toArray();
             pass = inference.encoderPass();
         }
-        m.replyTo().tell(new LearnerCommand.CodesComputed(b.seq(), version, z.rows(), z.cols(), codes, pass,
+        replyTo.tell(new LearnerCommand.CodesComputed(seq, version, z.rows(), z.cols(), codes, pass,
                 inference.meanSteps(), inference.iterations(), getContext().getSelf()));
         return this;
     }

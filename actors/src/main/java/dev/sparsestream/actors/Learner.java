@@ -10,6 +10,7 @@ import dev.sparsestream.actors.Snapshotter.MonitorStateReady;
 import dev.sparsestream.actors.WorkerDispatch.WorkerGone;
 import dev.sparsestream.actors.WorkerDispatch.WorkersListed;
 import dev.sparsestream.protocol.LearnerCommand.CodesComputed;
+import dev.sparsestream.protocol.LearnerCommand.DataRead;
 import dev.sparsestream.protocol.LearnerCommand.EpochValidated;
 import dev.sparsestream.protocol.LearnerCommand.GetStatus;
 import dev.sparsestream.protocol.LearnerCommand.Pause;
@@ -84,7 +85,7 @@ public final class Learner {
             d.monitor().tell(new MonitorCommand.Restore(d.resumeFrom().monitor()));
         }
         feed = new BatchFeed(ctx, d.source(), d.batches());
-        workers = new WorkerDispatch(ctx, d.pool(), state, window, d.monitor());
+        workers = new WorkerDispatch(ctx, d.pool(), state, window, d.monitor(), d.trainingRows());
         snapshots = new Snapshotter(ctx, d.monitor(), d.settings().runDir(), progress);
     }
 
@@ -125,6 +126,7 @@ public final class Learner {
         return controls(p == Phase.PAUSED, p == Phase.DRAINING)
                 .onMessage(CodesComputed.class, m -> { workers.received(m); return in.apply(p); })
                 .onMessage(WorkerReady.class, m -> { workers.ready(m.worker()); return in.apply(p); })
+                .onMessage(DataRead.class, m -> { workers.dataRead(m); return same(); })
                 .onMessage(WorkerGone.class, m -> { workers.gone(m.worker(), "is gone"); return in.apply(p); })
                 .onMessage(WorkersListed.class, m -> { workers.listed(m); return in.apply(p); })
                 .onMessage(Pause.class, m -> p != Phase.RUNNING ? reply(m.replyTo(), p == Phase.PAUSED

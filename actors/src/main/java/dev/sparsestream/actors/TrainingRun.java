@@ -55,9 +55,22 @@ public final class TrainingRun {
     }
 
     /** What a run is made of; the hooks are for tests. */
+    /**
+     * What a run is made of; the hooks are for tests.
+     *
+     * @param trainingData the run's data record as JSON (run.json), with which a worker node reads the training set
+     *                     itself to be sent batches by their rows; null: worker nodes are sent pixels
+     */
     public record Parts(RunSettings settings, SparseAutoencoder model, Dataset train, Dataset validation,
                         Snapshot resumeFrom, RunListener listener, Learner.UpdateListener onUpdate,
-                        InferenceWorker.BeforeInference beforeInference) {
+                        InferenceWorker.BeforeInference beforeInference, String trainingData) {
+
+        /** A run whose worker nodes are always sent pixels. */
+        public Parts(RunSettings settings, SparseAutoencoder model, Dataset train, Dataset validation,
+                     Snapshot resumeFrom, RunListener listener, Learner.UpdateListener onUpdate,
+                     InferenceWorker.BeforeInference beforeInference) {
+            this(settings, model, train, validation, resumeFrom, listener, onUpdate, beforeInference, null);
+        }
     }
 
     /**
@@ -134,8 +147,13 @@ public final class TrainingRun {
         DispatcherSelector onThread = s.capacity() == 1 ? SEQUENTIAL : COMPUTE;
         // This node's workers read the learner's copy of each batch: a batch's pixels are copied once.
         NativeBatches batches = new NativeBatches(s.device());
+        // Only a cluster has workers on other nodes; its checksum lets them prove they read the same rows.
+        WorkerCommand.TrainingRows rows = s.cluster() && parts.trainingData() != null
+                ? new WorkerCommand.TrainingRows(parts.trainingData(), parts.train().size(), parts.train().dim(),
+                        parts.train().checksum())
+                : null;
         Behavior<LearnerCommand> learning = RunFailure.completesOutcome(Learner.create(new LearnerDeps(s, model, source,
-                monitor, parts.resumeFrom(), parts.onUpdate(), outcome, pool, batches)), outcome);
+                monitor, parts.resumeFrom(), parts.onUpdate(), outcome, pool, batches, rows)), outcome);
         ActorRef<LearnerCommand> learner;
         if (s.cluster()) {
             learner = ClusterSingleton.get(ctx.getSystem()).init(SingletonActor.of(learning, LEARNER_NAME)
@@ -148,15 +166,17 @@ public final class TrainingRun {
             ctx.watch(learner);
         }
         for (int i = 0; i < s.workers(); i++) {
-            ctx.spawn(supervisedWorker(pool, s.device(), parts.beforeInference(), batches), "worker-" + i, onThread);
+            ctx.spawn(supervisedWorker(pool, s.device(), parts.beforeInference(), batches, NodeData.NONE),
+                    "worker-" + i, onThread);
         }
         learnerRef.complete(learner);
     }
 
     /** A worker restarted when it throws, up to 10 times a minute; then it stops and leaves the pool. */
     public static Behavior<WorkerCommand> supervisedWorker(ServiceKey<WorkerCommand> pool, Device device,
-                                                           InferenceWorker.BeforeInference hook, NativeBatches local) {
-        return Behaviors.supervise(InferenceWorker.create(pool, device, hook, local))
+                                                           InferenceWorker.BeforeInference hook, NativeBatches local,
+                                                           NodeData data) {
+        return Behaviors.supervise(InferenceWorker.create(pool, device, hook, local, data))
                 .onFailure(Exception.class, SupervisorStrategy.restart().withLimit(10, Duration.ofMinutes(1)));
     }
 }

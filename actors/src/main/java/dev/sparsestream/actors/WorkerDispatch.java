@@ -4,6 +4,7 @@ import dev.sparsestream.protocol.LearnerCommand;
 import dev.sparsestream.protocol.LearnerCommand.CodesComputed;
 import dev.sparsestream.protocol.MonitorCommand;
 import dev.sparsestream.protocol.WorkerCommand;
+import java.util.List;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -14,6 +15,12 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * The learner's side of its workers: finds them through the receptionist (on any node), watches them,
  * sends each batch the window allows to an idle one (with the model or the weights it lacks first), and
  * puts back the batch a restarted or lost worker held. Runs inside the learner, on its context.
+ *
+ * <p>What a worker on another node costs the learner's node is what it must serialise and send, so such a worker
+ * is sent new weights only when the version it holds is older than the staleness bound allows for the batch
+ * ({@link InFlightWindow#oldestUsableVersion}), and, once it has read the run's training set itself
+ * ({@link LearnerCommand.DataRead}), a batch's rows instead of its pixels. Workers on the learner's node are lent
+ * every version, in place.
  */
 final class WorkerDispatch {
     /** A worker stopped or its node left (Pekko's death watch); never sent by anyone else. */
@@ -28,14 +35,22 @@ final class WorkerDispatch {
     private final LearnerState state;
     private final InFlightWindow<ActorRef<WorkerCommand>> window;
     private final ActorRef<MonitorCommand> monitor;
-    private final WorkerPool<ActorRef<WorkerCommand>> pool = new WorkerPool<>();
+    /** Batches a worker on another node holds at once: the next travels while it computes the current one. */
+    static final int REMOTE_DEPTH = 2;
 
+    private final WorkerPool<ActorRef<WorkerCommand>> pool = new WorkerPool<>(w -> isLocal(w) ? 1 : REMOTE_DEPTH);
+    private final WorkerCommand.TrainingRows trainingRows; // offered to remote workers; null: none
+    private final Set<ActorRef<WorkerCommand>> readTrainingSet = new java.util.HashSet<>(); // sent rows, not pixels
+
+    /** @param trainingRows the training set offered to workers on other nodes, or null to send them pixels */
     WorkerDispatch(ActorContext<LearnerCommand> ctx, ServiceKey<WorkerCommand> key, LearnerState state,
-                   InFlightWindow<ActorRef<WorkerCommand>> window, ActorRef<MonitorCommand> monitor) {
+                   InFlightWindow<ActorRef<WorkerCommand>> window, ActorRef<MonitorCommand> monitor,
+                   WorkerCommand.TrainingRows trainingRows) {
         this.ctx = ctx;
         this.state = state;
         this.window = window;
         this.monitor = monitor;
+        this.trainingRows = trainingRows;
         ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class,
                 l -> new WorkersListed(l.getServiceInstances(key))); // reachable ones only
         ctx.getSystem().receptionist().tell(Receptionist.subscribe(key, listings));
@@ -49,18 +64,30 @@ final class WorkerDispatch {
     void send() {
         while (window.canSend() && pool.hasIdle()) {
             var worker = pool.takeIdle();
-            var d = window.send(state.params(), state.version(), worker);
+            boolean local = isLocal(worker);
+            long held = pool.holds(worker);
+            long version = state.version();
+            // A remote worker keeps the version it holds while the bound allows it for this batch.
+            boolean current = held == version || !local && held != WorkerPool.NO_MODEL
+                    && held >= window.oldestUsableVersion(version);
+            long inferWith = current ? held : version;
+            var d = window.send(state.params(), inferWith, worker);
             state.sending(d.batch().seq()).ifPresent(c -> monitor.tell(new MonitorCommand.LambdaChanged(c)));
-            long held = pool.assign(worker, d.batch().seq(), state.version());
+            pool.assign(worker, d.batch().seq(), inferWith);
             if (held == WorkerPool.NO_MODEL) {
-                worker.tell(new WorkerCommand.Configure(state.configJson(), state.weights()));
-            } else if (held != state.version() && isLocal(worker)) {
+                worker.tell(new WorkerCommand.Configure(state.configJson(), state.weights(),
+                        local ? null : trainingRows, ctx.getSelf()));
+            } else if (!current && local) {
                 worker.tell(state.lendWeights());
-            } else if (held != state.version()) {
+            } else if (!current) {
                 worker.tell(new WorkerCommand.UpdateWeights(state.weights()));
             }
-            worker.tell(new WorkerCommand.InferBatch(d.batch(), d.params(), d.version(),
-                    ctx.getSelf()));
+            int[] rows = d.batch().sampleIndices();
+            if (rows != null && readTrainingSet.contains(worker)) {
+                worker.tell(new WorkerCommand.InferRows(d.batch().seq(), rows, d.params(), d.version(), ctx.getSelf()));
+            } else {
+                worker.tell(new WorkerCommand.InferBatch(d.batch(), d.params(), d.version(), ctx.getSelf()));
+            }
         }
     }
 
@@ -77,8 +104,25 @@ final class WorkerDispatch {
         }
     }
 
+    /** A remote worker's answer to the training set offered with its model. */
+    void dataRead(LearnerCommand.DataRead m) {
+        if (!pool.contains(m.worker())) {
+            return;
+        }
+        if (m.problem() == null) {
+            readTrainingSet.add(m.worker());
+            ctx.getLog().info("worker {} reads the training set on its node: it is sent each batch's rows, not its "
+                    + "pixels", m.worker().path());
+        } else {
+            readTrainingSet.remove(m.worker());
+            ctx.getLog().warn("worker {} cannot read the training set on its node, so it is sent pixels: {}",
+                    m.worker().path(), m.problem());
+        }
+    }
+
     /** A worker (re)started: it holds no model, and the batch it had, if any, is lost. */
     void ready(ActorRef<WorkerCommand> worker) {
+        readTrainingSet.remove(worker); // told again with the model it is sent
         if (pool.contains(worker)) {
             requeue(worker, pool.restarted(worker), "restarted");
         } else {
@@ -96,8 +140,9 @@ final class WorkerDispatch {
 
     void gone(ActorRef<WorkerCommand> worker, String why) {
         if (pool.contains(worker)) {
+            readTrainingSet.remove(worker);
             ctx.unwatch(worker);
-            Long lost = pool.leave(worker);
+            List<Long> lost = pool.leave(worker);
             ctx.getLog().info("worker {} {}; {} worker(s) left", worker.path(), why, pool.size());
             requeue(worker, lost, why);
         }
@@ -108,10 +153,12 @@ final class WorkerDispatch {
         ctx.watchWith(worker, new WorkerGone(worker));
     }
 
-    private void requeue(ActorRef<WorkerCommand> worker, Long lost, String what) {
-        if (lost != null) {
-            ctx.getLog().warn("worker {} {}: batch {} is inferred again", worker.path(), what, lost);
-            window.requeue(lost);
+    private void requeue(ActorRef<WorkerCommand> worker, List<Long> lost, String what) {
+        if (!lost.isEmpty()) {
+            ctx.getLog().warn("worker {} {}: batch(es) {} inferred again", worker.path(), what, lost);
+            for (int i = lost.size() - 1; i >= 0; i--) { // each to the front of the queue: the first ends first
+                window.requeue(lost.get(i));
+            }
         }
     }
 }

@@ -1,16 +1,24 @@
 package dev.sparsestream.actors;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToIntFunction;
 
 /**
  * The learner's inference workers: which are known, the weight version each holds, which are idle and
- * the batch each works on. A worker is sent weights just before a batch that needs them, so joining late
+ * the batches each works on. A worker is sent weights just before a batch that needs them, so joining late
  * or restarting costs one weight message. Plain bookkeeping, tested without an actor system.
+ *
+ * <p>A worker may be given up to its depth of batches at once: one for a worker on the learner's node, two for
+ * one on another node, so that the next batch (and its weights) travels while it computes the current one and
+ * a lone remote worker is never left waiting for the learner. An idle worker is always given a batch before a
+ * busy one is given a second.
  *
  * @param <W> a worker's address (an {@code ActorRef} in the learner)
  */
@@ -18,10 +26,21 @@ final class WorkerPool<W> {
     /** The version a worker holds before it has been sent the model. */
     static final long NO_MODEL = -1;
 
+    private final ToIntFunction<W> depth;
     private final Map<W, Long> holds = new HashMap<>();      // known worker -> weight version it holds
     private final Set<W> idle = new LinkedHashSet<>();       // known workers with nothing to do, oldest first
-    private final Map<W, Long> assigned = new HashMap<>();   // worker -> its batch's seq
+    private final Map<W, ArrayDeque<Long>> assigned = new LinkedHashMap<>(); // worker -> its batches' seqs, in order
     private Set<W> listed = Set.of();                        // the receptionist's last listing
+
+    /** Every worker takes one batch at a time. */
+    WorkerPool() {
+        this(w -> 1);
+    }
+
+    /** @param depth how many batches a worker may hold at once (at least 1) */
+    WorkerPool(ToIntFunction<W> depth) {
+        this.depth = depth;
+    }
 
     /** Adds a worker that holds no model yet; false if it was already known. */
     boolean join(W worker) {
@@ -41,17 +60,27 @@ final class WorkerPool<W> {
         return holds.size();
     }
 
+    /** Whether a worker can take a batch: an idle one, or a busy one below its depth. */
     boolean hasIdle() {
-        return !idle.isEmpty();
+        return !idle.isEmpty() || withRoom() != null;
+    }
+
+    private W withRoom() {
+        for (var e : assigned.entrySet()) {
+            if (e.getValue().size() < Math.max(1, depth.applyAsInt(e.getKey()))) {
+                return e.getKey();
+            }
+        }
+        return null;
     }
 
     /**
      * A known worker restarted: it holds no model now and is idle.
      *
-     * @return the seq of the batch it was working on, lost with it, or null
+     * @return the seqs of the batches it held, lost with it, in order (empty: none)
      */
-    Long restarted(W worker) {
-        Long lost = assigned.remove(worker);
+    List<Long> restarted(W worker) {
+        List<Long> lost = lost(assigned.remove(worker));
         holds.put(worker, NO_MODEL);
         idle.add(worker);
         return lost;
@@ -60,14 +89,18 @@ final class WorkerPool<W> {
     /**
      * Removes a worker (stopped, or its node unreachable).
      *
-     * @return the seq of the batch it was working on, or null (also when it was not known)
+     * @return the seqs of the batches it held, in order (empty: none, also when it was not known)
      */
-    Long leave(W worker) {
+    List<Long> leave(W worker) {
         if (holds.remove(worker) == null) {
-            return null;
+            return List.of();
         }
         idle.remove(worker);
-        return assigned.remove(worker);
+        return lost(assigned.remove(worker));
+    }
+
+    private static List<Long> lost(ArrayDeque<Long> seqs) {
+        return seqs == null ? List.of() : List.copyOf(seqs);
     }
 
     /**
@@ -95,10 +128,20 @@ final class WorkerPool<W> {
     record Relisting<T>(List<T> joined, List<T> gone) {
     }
 
-    /** The idle worker waiting longest; the pool must have one ({@link #hasIdle}). */
+    /**
+     * The idle worker waiting longest, else the busy worker with room busy longest; the pool must have one
+     * ({@link #hasIdle}).
+     */
     W takeIdle() {
-        W w = idle.iterator().next();
-        idle.remove(w);
+        if (!idle.isEmpty()) {
+            W w = idle.iterator().next();
+            idle.remove(w);
+            return w;
+        }
+        W w = withRoom();
+        if (w == null) {
+            throw new IllegalStateException("no worker can take a batch");
+        }
         return w;
     }
 
@@ -114,7 +157,16 @@ final class WorkerPool<W> {
         }
         long held = holds.put(worker, version);
         idle.remove(worker);
-        assigned.put(worker, seq);
+        assigned.computeIfAbsent(worker, w -> new ArrayDeque<>()).addLast(seq);
+        return held;
+    }
+
+    /** The weight version {@code worker} holds ({@link #NO_MODEL}: none). */
+    long holds(W worker) {
+        Long held = holds.get(worker);
+        if (held == null) {
+            throw new IllegalArgumentException("worker " + worker + " is not in the pool");
+        }
         return held;
     }
 
@@ -123,9 +175,12 @@ final class WorkerPool<W> {
         if (!holds.containsKey(worker)) {
             return;
         }
-        Long mine = assigned.get(worker);
-        if (mine != null && mine == seq) {
-            assigned.remove(worker);
+        ArrayDeque<Long> mine = assigned.get(worker);
+        if (mine != null) {
+            mine.remove(seq);
+            if (mine.isEmpty()) {
+                assigned.remove(worker);
+            }
         }
         if (!assigned.containsKey(worker)) {
             idle.add(worker);

@@ -55,6 +55,34 @@ class InFlightWindowTest {
     }
 
     @Test
+    void theOldestUsableVersionIsAcceptedWhenItsBatchIsAppliedAndOneOlderIsNot() {
+        // K = 2, three out: batch s is applied at version v + (s - nextApply), so it may be inferred with any
+        // version from that minus K on. Check the rule against takeNext, the check at application.
+        for (long older : new long[]{0, 1}) {
+            InFlightWindow<String> w = new InFlightWindow<>(3, 2, 10);
+            for (long s = 10; s < 13; s++) {
+                w.offer(batch(s));
+            }
+            long v = 20;
+            w.send(PARAMS, v, "a");                         // 10, applied at 20
+            w.send(PARAMS, v, "b");                         // 11, applied at 21
+            long oldest = w.oldestUsableVersion(v);         // 12, applied at 22: from 20 on
+            assertEquals(v + 2 - 2, oldest);
+            w.send(PARAMS, oldest - older, "c");
+            assertTrue(w.complete(codes(10, v), "a"));
+            assertTrue(w.complete(codes(11, v), "b"));
+            assertTrue(w.complete(codes(12, oldest - older), "c"));
+            assertNotNull(w.takeNext(v));
+            assertNotNull(w.takeNext(v + 1));
+            if (older == 0) {
+                assertNotNull(w.takeNext(v + 2), "the oldest usable version is used");
+            } else {
+                assertNull(w.takeNext(v + 2), "one version older is inferred again");
+            }
+        }
+    }
+
+    @Test
     void codesMoreThanKVersionsOldAreInferredAgain() {
         InFlightWindow<String> w = new InFlightWindow<>(2, 1, 0);
         w.offer(batch(0));

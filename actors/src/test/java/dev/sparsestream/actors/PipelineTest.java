@@ -309,8 +309,8 @@ class PipelineTest {
         ModelConfig c = config(Family.VDL, 1);
         Dataset train = data("train", 1200, 64, 3);
         AtomicBoolean thrown = new AtomicBoolean();
-        Run run = pipeline(c, train, data("val", 100, 64, 4), 2, 0, b -> {
-            if (b.seq() == 7 && thrown.compareAndSet(false, true)) {
+        Run run = pipeline(c, train, data("val", 100, 64, 4), 2, 0, seq -> {
+            if (seq == 7 && thrown.compareAndSet(false, true)) {
                 throw new IllegalStateException("injected fault on batch 7");
             }
         });

@@ -2,7 +2,6 @@ package dev.sparsestream.actors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,8 +48,7 @@ class WorkerPoolTest {
         WorkerPool<String> pool = new WorkerPool<>();
         pool.join("a");
         pool.assign(pool.takeIdle(), 5, 0);
-        Long lost = pool.restarted("a");
-        assertEquals(5L, lost, "the batch it held is lost with the restart");
+        assertEquals(java.util.List.of(5L), pool.restarted("a"), "the batch it held is lost with the restart");
         assertEquals(WorkerPool.NO_MODEL, pool.assign(pool.takeIdle(), 6, 1), "a restarted worker holds no model");
         pool.answered("a", 5); // the old instance's answer, arriving late
         assertFalse(pool.hasIdle(), "still working on batch 6");
@@ -59,14 +57,35 @@ class WorkerPoolTest {
     }
 
     @Test
+    void aDeeperWorkerTakesASecondBatchOnlyWhenNoWorkerIsIdleAndGivesBothBackInOrder() {
+        WorkerPool<String> pool = new WorkerPool<>(w -> w.startsWith("remote") ? 2 : 1);
+        pool.join("remote");
+        pool.join("local");
+        assertEquals("remote", pool.takeIdle());
+        pool.assign("remote", 0, 0);
+        assertEquals("local", pool.takeIdle(), "the idle worker first");
+        pool.assign("local", 1, 0);
+        assertTrue(pool.hasIdle(), "the remote worker has room for a second");
+        assertEquals("remote", pool.takeIdle());
+        assertEquals(0, pool.assign("remote", 2, 0), "it holds version 0");
+        assertFalse(pool.hasIdle(), "both full");
+        pool.answered("remote", 0);
+        assertEquals("remote", pool.takeIdle(), "room again, still busy with batch 2");
+        pool.assign("remote", 3, 1);
+        assertEquals(java.util.List.of(2L, 3L), pool.leave("remote"), "both its batches, in order");
+        pool.answered("local", 1);
+        assertEquals("local", pool.takeIdle());
+    }
+
+    @Test
     void aWorkerThatLeavesGivesBackItsBatchAndIsForgotten() {
         WorkerPool<String> pool = new WorkerPool<>();
         pool.join("a");
         pool.join("b");
         pool.assign(pool.takeIdle(), 3, 0);
-        assertEquals(3L, pool.leave("a"));
-        assertNull(pool.leave("a"), "already gone");
-        assertNull(pool.leave("b"), "b held no batch");
+        assertEquals(java.util.List.of(3L), pool.leave("a"));
+        assertTrue(pool.leave("a").isEmpty(), "already gone");
+        assertTrue(pool.leave("b").isEmpty(), "b held no batch");
         assertEquals(0, pool.size());
         assertFalse(pool.hasIdle());
         pool.answered("a", 3); // an answer from a worker no longer in the pool changes nothing

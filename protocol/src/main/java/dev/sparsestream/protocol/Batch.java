@@ -13,9 +13,11 @@ package dev.sparsestream.protocol;
  * @param data            (rows, dim) row-major, in the model's normalised space
  * @param pixelScale      (rows, dim) per-sample scales back to pixel space, for PSNR (natural-image patches, see
  *                        {@code PixelMaps}); null where the model's normalisation is the same for every sample
+ * @param sampleIndices   (rows) the training set's rows this batch holds, in order, so that a worker on a node that
+ *                        reads the same training set can be sent these instead of the pixels; null where unknown
  */
 public record Batch(long seq, int epoch, int index, int batchesPerEpoch, int rows, int dim, float[] data,
-                    float[] pixelScale) {
+                    float[] pixelScale, int[] sampleIndices) {
     public Batch {
         if (data.length != (long) rows * dim) {
             throw new IllegalArgumentException("batch " + seq + ": " + data.length + " values for " + rows + " x " + dim);
@@ -23,6 +25,10 @@ public record Batch(long seq, int epoch, int index, int batchesPerEpoch, int row
         if (pixelScale != null && pixelScale.length != data.length) {
             throw new IllegalArgumentException("batch " + seq + ": " + pixelScale.length + " pixel scales for " + rows
                     + " x " + dim);
+        }
+        if (sampleIndices != null && sampleIndices.length != rows) {
+            throw new IllegalArgumentException("batch " + seq + ": " + sampleIndices.length + " sample indices for "
+                    + rows + " rows");
         }
         if (epoch < 1 || index < 0 || index >= batchesPerEpoch) {
             throw new IllegalArgumentException("batch " + seq + ": epoch " + epoch + ", index " + index + " of "
@@ -32,7 +38,13 @@ public record Batch(long seq, int epoch, int index, int batchesPerEpoch, int row
 
     /** A batch of data without per-sample pixel maps. */
     public Batch(long seq, int epoch, int index, int batchesPerEpoch, int rows, int dim, float[] data) {
-        this(seq, epoch, index, batchesPerEpoch, rows, dim, data, null);
+        this(seq, epoch, index, batchesPerEpoch, rows, dim, data, null, null);
+    }
+
+    /** A batch whose rows in the training set are not known. */
+    public Batch(long seq, int epoch, int index, int batchesPerEpoch, int rows, int dim, float[] data,
+                 float[] pixelScale) {
+        this(seq, epoch, index, batchesPerEpoch, rows, dim, data, pixelScale, null);
     }
 
     /** Whether this batch ends its epoch. */

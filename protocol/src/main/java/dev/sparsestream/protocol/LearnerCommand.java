@@ -5,10 +5,22 @@ import org.apache.pekko.actor.typed.ActorRef;
 /** What the learner is told by workers, the monitor and the run's controls. */
 public sealed interface LearnerCommand permits LearnerCommand.WorkerReady, LearnerCommand.CodesComputed,
         LearnerCommand.EpochValidated, LearnerCommand.SetLambda, LearnerCommand.TakeSnapshot, LearnerCommand.Stop,
-        LearnerCommand.Pause, LearnerCommand.Resume, LearnerCommand.GetStatus, LearnerCommand.Local {
+        LearnerCommand.Pause, LearnerCommand.Resume, LearnerCommand.GetStatus, LearnerCommand.DataRead,
+        LearnerCommand.Local {
 
     /** A worker (re)started and holds no weights; any batch it was given is lost and must be retried. */
     record WorkerReady(ActorRef<WorkerCommand> worker) implements LearnerCommand {
+    }
+
+    /**
+     * A worker's answer to the training set offered in {@link WorkerCommand.Configure}: {@code problem} null when it
+     * read the same set on its node (it may be sent {@link WorkerCommand.InferRows} from now on), else why not (it is
+     * sent pixels).
+     */
+    record DataRead(ActorRef<WorkerCommand> worker, String problem) implements LearnerCommand {
+        public DataRead {
+            java.util.Objects.requireNonNull(worker, "worker");
+        }
     }
 
     /**

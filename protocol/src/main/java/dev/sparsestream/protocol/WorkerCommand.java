@@ -10,16 +10,45 @@ import org.apache.pekko.actor.typed.ActorRef;
  * arrive in order), so a worker that joins late holds current weights before its first batch.
  */
 public sealed interface WorkerCommand permits WorkerCommand.Configure, WorkerCommand.UpdateWeights,
-        WorkerCommand.InferBatch, WorkerCommand.Local {
+        WorkerCommand.InferBatch, WorkerCommand.InferRows, WorkerCommand.Local {
 
     /**
      * Sent to a worker that holds no model yet (new, or restarted): the model's configuration, as JSON
-     * (the form snapshots keep; workers on other nodes know nothing of the run), and its current weights.
+     * (the form snapshots keep; workers on other nodes know nothing of the run), its current weights, and the
+     * training data the run streams (null: none offered), which a worker on another node reads itself if it can
+     * and answers {@code replyTo} with {@link LearnerCommand.DataRead}.
      */
-    record Configure(String configJson, Weights weights) implements WorkerCommand {
+    record Configure(String configJson, Weights weights, TrainingRows data, ActorRef<LearnerCommand> replyTo)
+            implements WorkerCommand {
         public Configure {
             java.util.Objects.requireNonNull(configJson, "configJson");
             java.util.Objects.requireNonNull(weights, "weights");
+            if (data != null && replyTo == null) {
+                throw new IllegalArgumentException("training data offered with nobody to answer");
+            }
+        }
+
+        /** A model without the offer of the data. */
+        public Configure(String configJson, Weights weights) {
+            this(configJson, weights, null, null);
+        }
+    }
+
+    /**
+     * The training set a run streams, described so that another node can load it itself (from its own data folder,
+     * or the same path on a shared volume) and check that what it loaded is the same, value for value.
+     *
+     * @param runDataJson the run's data record as JSON (the run folder's run.json: dataset, file, samples, splits)
+     * @param rows        samples in the training set
+     * @param dim         values per sample
+     * @param checksum    {@code Dataset.checksum()} of the training set, in the model's normalised space
+     */
+    record TrainingRows(String runDataJson, int rows, int dim, long checksum) {
+        public TrainingRows {
+            java.util.Objects.requireNonNull(runDataJson, "runDataJson");
+            if (rows < 1 || dim < 1) {
+                throw new IllegalArgumentException("a training set of " + rows + " x " + dim);
+            }
         }
     }
 
@@ -42,5 +71,19 @@ public sealed interface WorkerCommand permits WorkerCommand.Configure, WorkerCom
      */
     record InferBatch(Batch batch, FistaParams params, long weightsVersion, ActorRef<LearnerCommand> replyTo)
             implements WorkerCommand {
+    }
+
+    /**
+     * As {@link InferBatch}, for a worker that reads the run's training set itself (it answered the offer in
+     * {@link Configure} with {@link LearnerCommand.DataRead} without a problem): the batch is named by its rows in
+     * that set ({@link Batch#sampleIndices()}) instead of carried, 1 KB for a batch of 250 instead of its pixels.
+     */
+    record InferRows(long seq, int[] sampleIndices, FistaParams params, long weightsVersion,
+                     ActorRef<LearnerCommand> replyTo) implements WorkerCommand {
+        public InferRows {
+            if (sampleIndices == null || sampleIndices.length == 0) {
+                throw new IllegalArgumentException("batch " + seq + ": no sample indices");
+            }
+        }
     }
 }

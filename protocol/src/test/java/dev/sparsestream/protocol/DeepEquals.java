@@ -39,6 +39,10 @@ final class DeepEquals {
             return;
         }
         assertEquals(expected.getClass(), actual.getClass(), path);
+        if (expected instanceof int[] e) {
+            assertArrayEquals(e, (int[]) actual, path);
+            return;
+        }
         if (expected instanceof float[] e) {
             assertArrayEquals(e, (float[]) actual, path);
         } else if (expected instanceof Object[] e) {

@@ -85,6 +85,55 @@ class KryoSerializerTest {
     }
 
     @Test
+    void everyMessageRoundTripsThroughArteryStyleBuffers() throws Exception {
+        // Artery encodes into its own direct buffer after its header and reads from it: the same bytes as the
+        // array path, wherever the message starts.
+        List<Object> messages = Samples.messages(testKit.<WorkerCommand>createTestProbe().ref(),
+                testKit.<LearnerCommand>createTestProbe().ref(), testKit.<ControlReply>createTestProbe().ref(),
+                testKit.<MonitorState>createTestProbe().ref());
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocateDirect(1 << 20);
+        for (Object message : messages) {
+            buffer.clear().position(28);
+            serializer().toBinary(message, buffer);
+            int end = buffer.position();
+            byte[] array = serializer().toBinary(message);
+            assertEquals(array.length, end - 28, message.getClass().getName());
+            byte[] written = new byte[array.length];
+            buffer.get(28, written);
+            assertTrue(java.util.Arrays.equals(array, written), message.getClass().getName());
+            buffer.limit(end).position(28);
+            assertDeepEquals(message, serializer().fromBinary(buffer, ""));
+            assertEquals(end, buffer.position(), "the whole message is consumed");
+        }
+    }
+
+    @Test
+    void aKeptWeightEncodingIsOnlyReusedForTheSameWeights() throws Exception {
+        var first = new WorkerCommand.UpdateWeights(Samples.weights(4));
+        var sameVersionOtherValues = new WorkerCommand.UpdateWeights(new dev.sparsestream.core.model.Weights(4,
+                List.of("U", "S", "b", "W"), new float[][]{{9f, 8f, 7f, 6f, 5f, 4f}, {1f, 2f, 3f, 4f}, {0f, 1f}, {}}));
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(1 << 16);
+        for (var m : List.of(first, new WorkerCommand.UpdateWeights(first.weights()), sameVersionOtherValues,
+                first)) {
+            buffer.clear();
+            serializer().toBinary(m, buffer);
+            buffer.flip();
+            assertDeepEquals(m, serializer().fromBinary(buffer, ""));
+            assertDeepEquals(m, serializer().fromBinary(serializer().toBinary(m), WorkerCommand.UpdateWeights.class));
+        }
+        byte[] given = serializer().toBinary(first);
+        given[given.length - 1] ^= 1; // the caller's copy, not the kept one
+        assertDeepEquals(first, serializer().fromBinary(serializer().toBinary(first), WorkerCommand.UpdateWeights.class));
+    }
+
+    @Test
+    void aMessageLargerThanArterysBufferFailsAsItDidWithAnArray() throws Exception {
+        java.nio.ByteBuffer small = java.nio.ByteBuffer.allocate(16);
+        assertThrows(java.nio.BufferOverflowException.class,
+                () -> serializer().toBinary(new WorkerCommand.UpdateWeights(Samples.weights(5)), small));
+    }
+
+    @Test
     void aDeserialisedActorRefIsTheSameActor() {
         TestProbe<WorkerCommand> worker = testKit.createTestProbe();
         LearnerCommand.WorkerReady back = (LearnerCommand.WorkerReady) roundTrip(new LearnerCommand.WorkerReady(worker.ref()));

@@ -79,6 +79,7 @@ class ProtocolKryoTest {
         expected.put(23, List.of("one").getClass());
         expected.put(24, List.of("one", "two", "three").getClass());
         expected.put(25, ActorRef.class);
+        expected.put(26, int[].class);
         expected.put(30, FistaParams.class);
         expected.put(31, Weights.class);
         expected.put(32, Energy.class);
@@ -98,6 +99,8 @@ class ProtocolKryoTest {
         expected.put(70, WorkerCommand.UpdateWeights.class);
         expected.put(71, WorkerCommand.InferBatch.class);
         expected.put(72, WorkerCommand.Configure.class);
+        expected.put(73, WorkerCommand.TrainingRows.class);
+        expected.put(74, WorkerCommand.InferRows.class);
         expected.put(80, LearnerCommand.WorkerReady.class);
         expected.put(81, LearnerCommand.CodesComputed.class);
         expected.put(82, LearnerCommand.EpochValidated.class);
@@ -107,6 +110,7 @@ class ProtocolKryoTest {
         expected.put(86, LearnerCommand.Pause.class);
         expected.put(87, LearnerCommand.Resume.class);
         expected.put(88, LearnerCommand.GetStatus.class);
+        expected.put(89, LearnerCommand.DataRead.class);
         expected.put(90, MonitorCommand.BatchApplied.class);
         expected.put(91, MonitorCommand.LambdaChanged.class);
         expected.put(92, MonitorCommand.EpochFinished.class);
@@ -120,6 +124,32 @@ class ProtocolKryoTest {
             assertEquals(e.getKey(), kryo.getRegistration(e.getValue()).getId(), e.getValue().getName());
         }
         assertEquals(String.class, kryo.getRegistration(1).getType(), "Kryo's own ids stay below 20");
+    }
+
+    @Test
+    void floatArraysAreWrittenByteForByteAsKrysOwnSerializerWritesThem() {
+        // The bulk serializer must keep the snapshot format: compare with Kryo's per-value one, both directions.
+        Kryo reference = new Kryo();
+        reference.register(float[].class, new com.esotericsoftware.kryo.serializers.DefaultArraySerializers
+                .FloatArraySerializer(), 20);
+        Kryo ours = ProtocolKryo.create();
+        java.util.Random random = new java.util.Random(21);
+        for (int n : new int[]{0, 1, 3, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 100_003}) {
+            float[] a = new float[n];
+            for (int i = 0; i < n; i++) {
+                a[i] = i % 7 == 0 ? -0f : i % 11 == 0 ? Float.MIN_VALUE : (float) random.nextGaussian() * 1e3f;
+            }
+            Output expected = new Output(64, -1);
+            reference.writeObjectOrNull(expected, a, float[].class);
+            Output actual = new Output(64, -1);
+            ours.writeObjectOrNull(actual, a, float[].class);
+            assertTrue(java.util.Arrays.equals(expected.toBytes(), actual.toBytes()), n + " floats");
+            float[] back = ours.readObjectOrNull(new Input(expected.toBytes()), float[].class);
+            assertTrue(java.util.Arrays.equals(a, back), n + " floats read back");
+        }
+        Output nulls = new Output(8, -1);
+        ours.writeObjectOrNull(nulls, null, float[].class);
+        assertEquals(null, reference.readObjectOrNull(new Input(nulls.toBytes()), float[].class));
     }
 
     @Test

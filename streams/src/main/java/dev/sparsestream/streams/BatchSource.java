@@ -142,7 +142,8 @@ public final class BatchSource {
                 data.pixelMaps().copyScaleRows(perm, index * n, n, scale);
             }
             trace.batch(seq);
-            return new Batch(seq, epoch, index, batchesPerEpoch, n, d, values, scale);
+            int[] rows = java.util.Arrays.copyOfRange(perm, index * n, index * n + n); // never written again
+            return new Batch(seq, epoch, index, batchesPerEpoch, n, d, values, scale, rows);
         }
     }
 }

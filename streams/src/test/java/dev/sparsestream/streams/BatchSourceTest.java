@@ -133,6 +133,7 @@ class BatchSourceTest {
             for (Batch b : got.subList(e * PER_EPOCH, (e + 1) * PER_EPOCH)) {
                 for (int r = 0; r < b.rows(); r++) {
                     int row = (int) b.data()[r * D] / D;
+                    assertEquals(row, b.sampleIndices()[r], "the batch names the rows it holds");
                     for (int j = 0; j < D; j++) {
                         assertEquals(row * D + j, b.data()[r * D + j], 0f);
                     }

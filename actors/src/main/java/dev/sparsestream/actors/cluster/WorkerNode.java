@@ -1,6 +1,7 @@
 package dev.sparsestream.actors.cluster;
 
 import dev.sparsestream.actors.InferenceWorker;
+import dev.sparsestream.actors.NodeData;
 import dev.sparsestream.actors.TrainingRun;
 import dev.sparsestream.core.device.Device;
 import org.apache.pekko.actor.typed.Behavior;
@@ -28,29 +29,38 @@ public final class WorkerNode extends AbstractBehavior<WorkerNode.Command> {
     private record MemberChanged(ClusterEvent.MemberEvent event) implements Command {
     }
 
-    public static Behavior<Command> create(int workers, Device device) {
-        return create(workers, device, InferenceWorker.BeforeInference.NONE);
+    public static Behavior<Command> create(int workers, Device device, NodeData data) {
+        return create(workers, device, InferenceWorker.BeforeInference.NONE, data);
+    }
+
+    /** A node whose workers read no data of their own (they are sent pixels). */
+    public static Behavior<Command> create(int workers, Device device, InferenceWorker.BeforeInference hook) {
+        return create(workers, device, hook, NodeData.NONE);
     }
 
     /**
      * @param device where this node's workers compute ({@code --device})
      * @param hook   called by every worker before each inference (tests inject faults and delays)
+     * @param data   how the node reads a run's training set, to be sent batches as rows (loaded once for the node)
      */
-    public static Behavior<Command> create(int workers, Device device, InferenceWorker.BeforeInference hook) {
+    public static Behavior<Command> create(int workers, Device device, InferenceWorker.BeforeInference hook,
+                                           NodeData data) {
         if (workers < 1) {
             throw new IllegalArgumentException("--workers must be at least 1, got " + workers);
         }
-        return Behaviors.setup(ctx -> new WorkerNode(ctx, workers, device, hook));
+        NodeData shared = NodeData.shared(data);
+        return Behaviors.setup(ctx -> new WorkerNode(ctx, workers, device, hook, shared));
     }
 
     private final int workers;
     private final java.util.Set<org.apache.pekko.cluster.UniqueAddress> seeds = new java.util.HashSet<>();
 
-    private WorkerNode(ActorContext<Command> ctx, int workers, Device device, InferenceWorker.BeforeInference hook) {
+    private WorkerNode(ActorContext<Command> ctx, int workers, Device device, InferenceWorker.BeforeInference hook,
+                       NodeData data) {
         super(ctx);
         this.workers = workers;
         for (int i = 0; i < workers; i++) {
-            ctx.spawn(TrainingRun.supervisedWorker(InferenceWorker.CLUSTER_POOL, device, hook, null), "worker-" + i,
+            ctx.spawn(TrainingRun.supervisedWorker(InferenceWorker.CLUSTER_POOL, device, hook, null, data), "worker-" + i,
                     TrainingRun.COMPUTE);
         }
         Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(

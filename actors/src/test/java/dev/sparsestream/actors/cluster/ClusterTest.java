@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.sparsestream.actors.InferenceWorker;
+import dev.sparsestream.actors.NodeData;
 import dev.sparsestream.actors.Learner;
 import dev.sparsestream.actors.RunListener;
 import dev.sparsestream.actors.RunOutcome;
@@ -25,6 +26,8 @@ import dev.sparsestream.protocol.BatchRecord;
 import dev.sparsestream.protocol.LearnerCommand;
 import dev.sparsestream.protocol.LearnerStatus;
 import dev.sparsestream.protocol.ProtocolKryo;
+import dev.sparsestream.protocol.ProtocolTraffic;
+import dev.sparsestream.protocol.WorkerCommand;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -92,7 +95,7 @@ class ClusterTest {
 
     /** A worker node with one worker, joining {@code seed}. */
     ActorSystem<?> workerNode(Config overrides, ActorSystem<?> seed) {
-        ActorSystem<?> worker = ActorSystem.create(WorkerNode.create(1, Devices.cpu()), ClusterNode.SYSTEM_NAME,
+        ActorSystem<?> worker = ActorSystem.create(WorkerNode.create(1, Devices.cpu(), NodeData.NONE), ClusterNode.SYSTEM_NAME,
                 node(ClusterNode.WORKER_ROLE, overrides));
         systems.add(worker);
         ClusterNode.joinSeed(worker, ClusterNode.address(ClusterNode.hostPort(seed)));
@@ -136,15 +139,19 @@ class ClusterTest {
                 }
             }
         };
+        // The worker nodes are offered the training set: the survivor reads its own copy (loaded apart from the
+        // seed's) and is sent rows; the doomed node's copy is another set, so it is sent pixels.
         var parts = new TrainingRun.Parts(new RunSettings(c, 1, 2, 0, null, true), SparseAutoencoder.initialise(c),
-                train, val, null, RunListener.NONE, updates::add, holdFirst);
+                train, val, null, RunListener.NONE, updates::add, holdFirst, "{\"dataset\":\"mnist\"}");
+        var rowsBefore = ProtocolTraffic.of(WorkerCommand.InferRows.class).received().messages();
         StreamingTrainer seed = StreamingTrainer.start(parts, node(TrainingRun.SEED_ROLE, null));
         systems.add(seed.system());
         String seedAddress = ClusterNode.hostPort(seed.system());
 
         // A worker node that lives, and one that holds its second batch until it is killed.
         AtomicInteger survivorBatches = new AtomicInteger();
-        ActorSystem<?> survivor = ActorSystem.create(WorkerNode.create(1, Devices.cpu(), batch -> survivorBatches.incrementAndGet()),
+        ActorSystem<?> survivor = ActorSystem.create(WorkerNode.create(1, Devices.cpu(), batch -> survivorBatches.incrementAndGet(),
+                        (rows, configJson) -> MnistData.load(dir).train().head(perEpoch * c.batchSize())),
                 ClusterNode.SYSTEM_NAME, node(ClusterNode.WORKER_ROLE, null));
         systems.add(survivor);
         CountDownLatch holding = new CountDownLatch(1);
@@ -160,7 +167,9 @@ class ClusterTest {
                 }
             }
         };
-        ActorSystem<?> doomed = ActorSystem.create(WorkerNode.create(1, Devices.cpu(), holdSecond), ClusterNode.SYSTEM_NAME,
+        ActorSystem<?> doomed = ActorSystem.create(WorkerNode.create(1, Devices.cpu(), holdSecond,
+                        (rows, configJson) -> MnistData.load(dir).train().head(perEpoch * c.batchSize() + 1)),
+                ClusterNode.SYSTEM_NAME,
                 node(ClusterNode.WORKER_ROLE, CRASHES));
         systems.add(doomed);
         ClusterNode.joinSeed(survivor, ClusterNode.address(seedAddress));
@@ -197,6 +206,9 @@ class ClusterTest {
         for (int k = 0; k < updates.size(); k++) {
             assertEquals(k + 1, updates.get(k).version());
         }
+        // The survivor was sent rows (the doomed node pixels: its set was not the learner's).
+        assertTrue(ProtocolTraffic.of(WorkerCommand.InferRows.class).received().messages() > rowsBefore,
+                "batches went as rows to the node that read the training set");
         // The surviving nodes took the dead node's share, and the weights kept improving.
         assertTrue(survivorBatches.get() > survivorAtKill, "the surviving worker node worked after the kill");
         assertTrue(seedBatches.get() > 0, "the seed's own worker worked");

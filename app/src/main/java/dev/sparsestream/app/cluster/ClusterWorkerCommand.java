@@ -3,7 +3,15 @@ package dev.sparsestream.app.cluster;
 import dev.sparsestream.app.train.DeviceOption;
 import dev.sparsestream.actors.cluster.ClusterNode;
 import dev.sparsestream.actors.cluster.WorkerNode;
+import dev.sparsestream.actors.RunData;
+import dev.sparsestream.app.train.TrainingData;
+import dev.sparsestream.core.data.Dataset;
+import dev.sparsestream.core.data.MnistData;
 import dev.sparsestream.core.device.Device;
+import dev.sparsestream.core.io.Json;
+import dev.sparsestream.core.model.ModelConfig;
+import dev.sparsestream.protocol.WorkerCommand;
+import java.nio.file.Path;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
@@ -17,9 +25,12 @@ import picocli.CommandLine.Option;
 
 @Command(name = "worker", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Join a cluster and run inference workers for its learner until the seed stops (or this node is",
-                "cut off from it, or Ctrl-C). The node needs no data and no configuration: the learner sends the",
-                "model with the first batch. Exits 0 when the seed has left, 3 when the cluster refused this node (a",
-                "different sparse-stream build), 4 when no seed answered for two minutes."})
+                "cut off from it, or Ctrl-C). The node needs no configuration: the learner sends the model with the",
+                "first batch, and names the run's data, which the node reads as train does (MNIST from --data-dir,",
+                "fetched if missing; a patch or vectors file at the path the seed read, e.g. on a shared volume).",
+                "Once its copy matches the learner's (same checksum), batches come as row numbers, not pixels; a",
+                "node that cannot read it is sent pixels. Exits 0 when the seed has left, 3 when the cluster refused",
+                "this node (a different sparse-stream build), 4 when no seed answered for two minutes."})
 public final class ClusterWorkerCommand implements Callable<Integer> {
     @Option(names = "--join", required = true, paramLabel = "HOST:PORT[,HOST:PORT...]",
             description = "The seed node to join (or several: the active seed and its standbys, the first that answers).")
@@ -29,11 +40,31 @@ public final class ClusterWorkerCommand implements Callable<Integer> {
             description = "Inference workers on this node (default: one per core, sharing the cores' BLAS threads).")
     Integer workers;
 
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Where this node finds MNIST (DIR/mnist) and the demo patches (default: $SPARSE_STREAM_DATA, "
+                    + "else ./data).")
+    Path dataDir;
+
     @Mixin
     NodeOptions node = new NodeOptions();
 
     @Mixin
     DeviceOption device = new DeviceOption();
+
+    /** The training set a run trains on, read as train reads it (its data record names dataset, file and split). */
+    static Dataset trainingSet(WorkerCommand.TrainingRows rows, String configJson, Path dataDir) throws Exception {
+        RunData run = Json.mapper().readValue(rows.runDataJson(), RunData.class);
+        ModelConfig config = Json.mapper().readValue(configJson, ModelConfig.class);
+        System.out.println("reading the run's training set (" + run.dataset() + (run.data() != null ? " " + run.data()
+                : " in " + dataDir) + ") to be sent batches as rows");
+        Dataset train = TrainingData.ofRun(run.dataset(), run, null, dataDir, config.seed(), config.batchSize())
+                .splits().train();
+        Dataset set = run.trainSamples() != null ? train.head(run.trainSamples()) : train;
+        System.out.printf("read %d x %d samples, CRC-32C %08x (the learner's %08x): %s%n", set.size(), set.dim(),
+                set.checksum(), rows.checksum(), set.checksum() == rows.checksum() ? "batches come as rows"
+                        : "not the learner's data, so batches come with their pixels");
+        return set;
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -46,7 +77,9 @@ public final class ClusterWorkerCommand implements Callable<Integer> {
         var config = node.config(ClusterNode.WORKER_ROLE, routeTo(seed), 0);
         Device d = device.open();
         d.setThreads(Math.max(1, d.threads() / n));
-        ActorSystem<?> system = ActorSystem.create(WorkerNode.create(n, d), ClusterNode.SYSTEM_NAME, config);
+        Path dir = dataDir != null ? dataDir : MnistData.defaultDataDir();
+        ActorSystem<?> system = ActorSystem.create(WorkerNode.create(n, d, (rows, configJson) -> trainingSet(rows,
+                configJson, dir)), ClusterNode.SYSTEM_NAME, config);
         System.out.println("worker node " + ClusterNode.hostPort(system) + " with " + n + " inference worker(s) joining "
                 + join);
         ClusterNode.joinSeeds(system, seeds);

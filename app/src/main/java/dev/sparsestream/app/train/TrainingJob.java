@@ -308,7 +308,8 @@ public final class TrainingJob {
         RunMetrics metrics = new RunMetrics(feed, p.config().batchSize()); // GET /metrics, with the dashboard
         TrainingRun.Parts parts = new TrainingRun.Parts(settings, start, p.train(), p.loaded().splits().val(),
                 p.snapshot(), dashboard ? RunListener.all(progress, feed, csv, metrics) : RunListener.all(progress, csv),
-                Learner.UpdateListener.NONE, InferenceWorker.BeforeInference.NONE);
+                Learner.UpdateListener.NONE, InferenceWorker.BeforeInference.NONE,
+                Json.mapper().writeValueAsString(p.running())); // worker nodes read the same data: rows, not pixels
         try (csv; StreamingTrainer run = launching != null ? launched().run(parts) : StreamingTrainer.start(parts, node);
              RunEndpoint endpoint = dashboard ? RunEndpoint.start(run, feed,
                      new DashboardImages(p.config(), p.loaded().splits().val()), metrics, p.out(),

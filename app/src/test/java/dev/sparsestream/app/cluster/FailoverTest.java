@@ -162,6 +162,8 @@ public class FailoverTest {
         assertLikeTheUninterruptedRun(runDir, reference);
         assertTrue(n.worker().waitFor(60, TimeUnit.SECONDS), "the worker node stops when the last seed has left");
         assertTrue(read(n.workerLog()).contains("the standby seed(s)"), read(n.workerLog()));
+        // The worker node read MNIST itself, so its batches came as rows: the equality above holds for them too.
+        assertTrue(read(n.workerLog()).contains("): batches come as rows"), read(n.workerLog()));
     }
 
     @Test

@@ -250,12 +250,14 @@ public class CommandLineTest {
     void benchMessagesGivesEachPayloadsSizeAndItsKryoTimes() {
         Run r = run("bench", "--messages", "--reps", "3");
         assertEquals(0, r.code(), r.err());
-        // VDL on MNIST: W (784 x 128) + U (128 x 784) + S (128 x 128) + b (128) floats, a batch of 250 x 784, the
-        // codes (250 x 128) and four LISTA activations of 250 x 128, each with Kryo's few bytes of framing.
-        assertTrue(r.out().contains("weights (one version)  0.869"), r.out());
-        assertTrue(r.out().contains("batch                 0.784"), r.out());
-        assertTrue(r.out().contains("codes + encoder pass  0.640"), r.out());
-        assertTrue(r.out().contains("a remote batch        2.293"), r.out());
+        // VDL on MNIST: W (784 x 128) + U (128 x 784) + S (128 x 128) + b (128) floats, a batch of 250 x 784 (or its
+        // 250 row numbers), the codes (250 x 128) and four LISTA activations of 250 x 128, each with Kryo's few bytes
+        // of framing.
+        for (String[] line : new String[][] {{"weights (one version)", "0.869"}, {"batch as pixels", "0.784"},
+                {"batch as rows", "0.001"}, {"codes + encoder pass", "0.640"}, {"  a remote batch, pixels", "2.293"},
+                {"  a remote batch, rows", "1.510"}, {"weights' floats, per value", "0.869"}}) {
+            assertTrue(r.out().contains(String.format("%-29s %6s", line[0], line[1])), line[0] + ": " + r.out());
+        }
     }
 
     @Test

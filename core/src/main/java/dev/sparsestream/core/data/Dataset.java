@@ -148,6 +148,26 @@ public final class Dataset {
         dest.put(0, x, from * d, count * d);
     }
 
+    /**
+     * A CRC-32C of the shape and the values (n and d as little-endian ints, then each value's bits, little-endian):
+     * two nodes that loaded the same data hold the same checksum, and a different file, sample count, split or
+     * normalisation changes it. Not a cryptographic hash; it catches mistakes, not forgeries.
+     */
+    public long checksum() {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(n).putInt(d).flip());
+        java.nio.ByteBuffer block = java.nio.ByteBuffer.allocate(64 * 1024).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        java.nio.FloatBuffer floats = block.asFloatBuffer(); // a view of all of block, little-endian
+        for (int from = 0; from < x.length; from += floats.capacity()) {
+            int count = Math.min(floats.capacity(), x.length - from);
+            floats.clear();
+            floats.put(x, from, count);
+            block.clear().limit(count * Float.BYTES);
+            crc.update(block);
+        }
+        return crc.getValue();
+    }
+
     private void checkDest(int count, FloatBuffer dest) {
         if ((long) count * d > dest.limit()) {
             throw new IndexOutOfBoundsException(name + ": destination buffer holds " + dest.limit()

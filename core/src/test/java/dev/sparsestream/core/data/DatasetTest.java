@@ -25,6 +25,39 @@ class DatasetTest {
     }
 
     @Test
+    void theChecksumIsTheCrc32cOfTheShapeAndTheValuesAndSeesOneChangedValue() {
+        int n = 20_000, d = 3; // 240 KB of values: several of the checksum's blocks
+        float[] x = new float[n * d];
+        java.util.Random random = new java.util.Random(5);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        // Independently: the bytes written one value at a time with shifts, then one CRC-32C over all of them.
+        byte[] bytes = new byte[8 + 4 * x.length];
+        int[] ints = new int[2 + x.length];
+        ints[0] = n;
+        ints[1] = d;
+        for (int i = 0; i < x.length; i++) {
+            ints[2 + i] = Float.floatToRawIntBits(x[i]);
+        }
+        for (int i = 0; i < ints.length; i++) {
+            for (int b = 0; b < 4; b++) {
+                bytes[4 * i + b] = (byte) (ints[i] >>> (8 * b));
+            }
+        }
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(bytes);
+        assertEquals(crc.getValue(), new Dataset("a", x, n, d, null).checksum());
+        assertEquals(new Dataset("a", x, n, d, null).checksum(), new Dataset("b", x.clone(), n, d, null).checksum(),
+                "the name does not count");
+        float[] changed = x.clone();
+        changed[x.length - 1] = Math.nextUp(changed[x.length - 1]);
+        assertFalse(new Dataset("a", x, n, d, null).checksum() == new Dataset("a", changed, n, d, null).checksum());
+        assertFalse(new Dataset("a", x, n, d, null).checksum() == new Dataset("a", x, d, n, null).checksum(),
+                "the shape counts");
+    }
+
+    @Test
     void accessors() {
         Dataset d = sample(true);
         assertEquals(4, d.size());
