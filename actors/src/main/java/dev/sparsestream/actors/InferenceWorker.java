@@ -65,6 +65,7 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
     private Matrix y;                   // (n, d)
     private long version = -1;          // weights held; -1: none yet
     private ActorRef<LearnerCommand> learner; // whom to tell about a restart; known from the first batch
+    private long started;               // System.nanoTime() when the current batch's work began
 
     private InferenceWorker(ActorContext<WorkerCommand> ctx, ServiceKey<WorkerCommand> pool, Device device,
                             BeforeInference hook, NativeBatches local, NodeData data) {
@@ -190,6 +191,7 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
             return false;
         }
         hook.accept(seq);
+        started = System.nanoTime();
         return true;
     }
 
@@ -208,7 +210,8 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
             pass = inference.encoderPass();
         }
         replyTo.tell(new LearnerCommand.CodesComputed(seq, version, z.rows(), z.cols(), codes, pass,
-                inference.meanSteps(), inference.iterations(), getContext().getSelf()));
+                inference.meanSteps(), inference.iterations(), getContext().getSelf(),
+                (System.nanoTime() - started) / 1e6));
         return this;
     }
 

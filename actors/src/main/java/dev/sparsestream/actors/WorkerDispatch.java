@@ -41,6 +41,7 @@ final class WorkerDispatch {
     private final WorkerPool<ActorRef<WorkerCommand>> pool = new WorkerPool<>(w -> isLocal(w) ? 1 : REMOTE_DEPTH);
     private final WorkerCommand.TrainingRows trainingRows; // offered to remote workers; null: none
     private final Set<ActorRef<WorkerCommand>> readTrainingSet = new java.util.HashSet<>(); // sent rows, not pixels
+    private final java.util.Map<Long, Long> sentRemote = new java.util.HashMap<>(); // seq -> System.nanoTime() sent
 
     /** @param trainingRows the training set offered to workers on other nodes, or null to send them pixels */
     WorkerDispatch(ActorContext<LearnerCommand> ctx, ServiceKey<WorkerCommand> key, LearnerState state,
@@ -82,6 +83,9 @@ final class WorkerDispatch {
             } else if (!current) {
                 worker.tell(new WorkerCommand.UpdateWeights(state.weights()));
             }
+            if (!local) {
+                sentRemote.put(d.batch().seq(), System.nanoTime());
+            }
             int[] rows = d.batch().sampleIndices();
             if (rows != null && readTrainingSet.contains(worker)) {
                 worker.tell(new WorkerCommand.InferRows(d.batch().seq(), rows, d.params(), d.version(), ctx.getSelf()));
@@ -98,6 +102,10 @@ final class WorkerDispatch {
 
     /** Codes from a worker go to the window; from one that left the pool they are dropped (its batch went on). */
     void received(CodesComputed c) {
+        Long sent = sentRemote.remove(c.seq());
+        if (sent != null && c.inferenceMillis() > 0) {
+            RemoteRoundTrips.add((System.nanoTime() - sent) / 1e6, c.inferenceMillis());
+        }
         if (pool.contains(c.worker())) {
             pool.answered(c.worker(), c.seq());
             window.complete(c, c.worker());
@@ -157,6 +165,7 @@ final class WorkerDispatch {
         if (!lost.isEmpty()) {
             ctx.getLog().warn("worker {} {}: batch(es) {} inferred again", worker.path(), what, lost);
             for (int i = lost.size() - 1; i >= 0; i--) { // each to the front of the queue: the first ends first
+                sentRemote.remove(lost.get(i));
                 window.requeue(lost.get(i));
             }
         }

@@ -31,9 +31,18 @@ public sealed interface LearnerCommand permits LearnerCommand.WorkerReady, Learn
      * @param encoderPass the encoder's activations behind the warm start (blocks of (rows, codeDim), one per
      *                    LISTA stage); null for a model without an encoder, or with null codes. Never written after
      *                    construction
+     * @param inferenceMillis how long the worker took for the batch, gathering it, FISTA and the encoder pass (0: not
+     *                    measured), so that the learner can tell a remote batch's round trip from its compute
      */
     record CodesComputed(long seq, long weightsVersion, int rows, int codeDim, float[] codes, float[] encoderPass,
-                         double meanSteps, int iterations, ActorRef<WorkerCommand> worker) implements LearnerCommand {
+                         double meanSteps, int iterations, ActorRef<WorkerCommand> worker, double inferenceMillis)
+            implements LearnerCommand {
+        /** Codes whose inference time was not measured. */
+        public CodesComputed(long seq, long weightsVersion, int rows, int codeDim, float[] codes, float[] encoderPass,
+                             double meanSteps, int iterations, ActorRef<WorkerCommand> worker) {
+            this(seq, weightsVersion, rows, codeDim, codes, encoderPass, meanSteps, iterations, worker, 0);
+        }
+
         public CodesComputed {
             if (codes == null) {
                 if (encoderPass != null) {

@@ -79,7 +79,7 @@ public final class ProtocolKryo {
      * refuses messages of another version, so nodes of different builds fail loudly instead of misreading
      * each other; a cluster compares it when a node joins and refuses a node of another version.
      */
-    public static final int PROTOCOL_VERSION = 7;
+    public static final int PROTOCOL_VERSION = 8;
 
     private static final Map<Integer, Class<?>> REGISTRATIONS = table();
 

@@ -97,6 +97,8 @@ final class Samples {
                 new LearnerCommand.CodesComputed(5, 9, 2, 3, new float[]{0f, 0.5f, 0f, 1.5f, 0f, 2f},
                         new float[]{1f, 0f, 2f, 0f, 0f, 3f, 0f, 0.5f, 0f, 1.5f, 0f, 2f}, 41.5, 57, worker),
                 new LearnerCommand.CodesComputed(5, 9, 2, 3, null, null, 41.5, 57, worker), // left on the learner's node
+                new LearnerCommand.CodesComputed(5, 9, 2, 3, new float[]{0f, 0.5f, 0f, 1.5f, 0f, 2f}, null, 41.5, 57, worker,
+                        8.75),
                 new LearnerCommand.EpochValidated(3, true),
                 new LearnerCommand.SetLambda(0.01, control),
                 new LearnerCommand.TakeSnapshot("control", control),

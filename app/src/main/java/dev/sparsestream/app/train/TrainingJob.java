@@ -13,6 +13,7 @@ import dev.sparsestream.actors.RunFolder;
 import dev.sparsestream.actors.MetricsCsv;
 import dev.sparsestream.actors.RunListener;
 import dev.sparsestream.actors.RunOutcome;
+import dev.sparsestream.actors.RemoteRoundTrips;
 import dev.sparsestream.actors.RunSettings;
 import dev.sparsestream.actors.StreamingTrainer;
 import dev.sparsestream.actors.TrainingRun;
@@ -317,6 +318,12 @@ public final class TrainingJob {
             role.started(run, feed);
             RunOutcome outcome = run.await();
             role.ended(outcome);
+            var trips = RemoteRoundTrips.summary();
+            if (trips.batches() > 0) { // the cluster's hop time, for its scaling model (docs/cluster.md)
+                System.out.printf("remote batches: %d; median round trip %.2f ms, of which the worker's own %.2f ms "
+                        + "(%.2f ms in the messages' way there and back)%n", trips.batches(), trips.roundTripMillis(),
+                        trips.inferenceMillis(), trips.hopsMillis());
+            }
             if (endpoint != null) {
                 feed.ended(outcome);
                 endpoint.dashboard().awaitClientsTold(Duration.ofSeconds(2));
