@@ -80,7 +80,9 @@ public final class KryoSerializer extends JSerializer implements ByteBufferSeria
         try {
             Output output = encode(c, message);
             byte[] bytes = output.toBytes();
-            remember(message, bytes.clone()); // the caller owns what it is given
+            if (message instanceof WorkerCommand.UpdateWeights) {
+                remember(message, bytes.clone()); // the caller owns what it is given
+            }
             return bytes;
         } finally {
             pool.free(c);

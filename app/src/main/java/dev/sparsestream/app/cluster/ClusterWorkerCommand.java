@@ -60,8 +60,9 @@ public final class ClusterWorkerCommand implements Callable<Integer> {
         Dataset train = TrainingData.ofRun(run.dataset(), run, null, dataDir, config.seed(), config.batchSize())
                 .splits().train();
         Dataset set = run.trainSamples() != null ? train.head(run.trainSamples()) : train;
+        long crc = set.checksum(); // kept by the set: the node's check reads it again for free
         System.out.printf("read %d x %d samples, CRC-32C %08x (the learner's %08x): %s%n", set.size(), set.dim(),
-                set.checksum(), rows.checksum(), set.checksum() == rows.checksum() ? "batches come as rows"
+                crc, rows.checksum(), crc == rows.checksum() ? "batches come as rows"
                         : "not the learner's data, so batches come with their pixels");
         return set;
     }

@@ -20,6 +20,7 @@ public final class Dataset {
     private final int d;
     private final int[] labels;
     private final PixelMaps maps;
+    private volatile Long checksum; // of immutable values: computed once, on first use
 
     /**
      * @param name          a human-readable name (for logs and error messages)
@@ -151,9 +152,18 @@ public final class Dataset {
     /**
      * A CRC-32C of the shape and the values (n and d as little-endian ints, then each value's bits, little-endian):
      * two nodes that loaded the same data hold the same checksum, and a different file, sample count, split or
-     * normalisation changes it. Not a cryptographic hash; it catches mistakes, not forgeries.
+     * normalisation changes it. Not a cryptographic hash; it catches mistakes, not forgeries. Computed once.
      */
     public long checksum() {
+        Long c = checksum;
+        if (c == null) {
+            c = crc32c();
+            checksum = c;
+        }
+        return c;
+    }
+
+    private long crc32c() {
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         crc.update(java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(n).putInt(d).flip());
         java.nio.ByteBuffer block = java.nio.ByteBuffer.allocate(64 * 1024).order(java.nio.ByteOrder.LITTLE_ENDIAN);
