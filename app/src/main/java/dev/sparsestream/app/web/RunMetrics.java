@@ -4,6 +4,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 
+import dev.sparsestream.actors.RemoteRoundTrips;
 import dev.sparsestream.actors.RunListener;
 import dev.sparsestream.actors.cluster.ClusterMembers;
 import dev.sparsestream.core.train.BatchMetrics;
@@ -37,7 +38,9 @@ import org.apache.pekko.http.javadsl.server.Route;
  * batches and samples applied, samples per second over the last batches, and the latest batch's energy, PSNR,
  * sparsity, FISTA steps, staleness and lambda; per epoch: the validation energy and PSNR. At each scrape, from
  * what the dashboard last heard: the learner's workers, batches in flight and snapshot age, the cluster's
- * members by status and workers per node, and the bytes each message type has sent and received.
+ * members by status and workers per node, the bytes each message type has sent and received, and the batches
+ * sent to workers on other nodes with their median round trip and the worker's own part of it (the rest is the
+ * hops of the scaling model in docs/cluster.md).
  */
 public final class RunMetrics implements RunListener {
     /** Samples per second are measured over this many of the latest batches. */
@@ -100,6 +103,21 @@ public final class RunMetrics implements RunListener {
                     cb.call(flow.sent().bytes(), type, "sent");
                     cb.call(flow.received().bytes(), type, "received");
                 })).register(registry);
+        CounterWithCallback.builder().name("sparse_stream_remote_batches")
+                .help("Batches sent to inference workers on other nodes and answered")
+                .callback(cb -> cb.call(RemoteRoundTrips.summary().batches())).register(registry);
+        GaugeWithCallback.builder().name("sparse_stream_remote_round_trip_seconds")
+                .help("Median over the latest " + RemoteRoundTrips.WINDOW + " remote batches of the time from "
+                        + "sending one to its codes (part=\"total\"), of the worker's own time in it (part=\"worker\") "
+                        + "and of the rest, both messages' way and waits (part=\"hops\"); absent before the first")
+                .labelNames("part").callback(cb -> {
+                    RemoteRoundTrips.Summary t = RemoteRoundTrips.summary();
+                    if (t.batches() > 0) {
+                        cb.call(t.roundTripMillis() / 1e3, "total");
+                        cb.call(t.inferenceMillis() / 1e3, "worker");
+                        cb.call(t.hopsMillis() / 1e3, "hops");
+                    }
+                }).register(registry);
     }
 
     private Counter counter(String name, String help) {

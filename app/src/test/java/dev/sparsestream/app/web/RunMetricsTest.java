@@ -3,6 +3,7 @@ package dev.sparsestream.app.web;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sparsestream.actors.RemoteRoundTrips;
 import dev.sparsestream.actors.cluster.ClusterMembers;
 import dev.sparsestream.core.model.Family;
 import dev.sparsestream.core.model.ModelConfig;
@@ -52,5 +53,23 @@ class RunMetricsTest {
         assertTrue(text.contains("sparse_stream_cluster_members{status=\"unreachable\"} 1.0"), text);
         assertTrue(text.contains("sparse_stream_node_workers{node=\"pekko://s@10.0.0.2:25520\"} 2.0"), text);
         assertTrue(text.contains("# TYPE sparse_stream_samples_per_second gauge"), text);
+    }
+
+    @Test
+    void remoteRoundTripsAreExposedInSecondsOnceABatchCameBack() {
+        ModelConfig c = config();
+        DashboardFeed feed = new DashboardFeed(c, new DashboardFeed.RunInfo("runs/x", "mnist", 30, 2, 1), () -> 0L);
+        RunMetrics metrics = new RunMetrics(feed, c.batchSize());
+        // The figures are the JVM's: a window's worth of batches (30 ms, of which the worker's 12 ms) replaces
+        // whatever other tests in this JVM added.
+        for (int i = 0; i < RemoteRoundTrips.WINDOW; i++) {
+            RemoteRoundTrips.add(30, 12);
+        }
+        String text = metrics.scrape();
+        long batches = RemoteRoundTrips.summary().batches();
+        assertTrue(text.contains("sparse_stream_remote_batches_total " + (double) batches), text);
+        assertTrue(text.contains("sparse_stream_remote_round_trip_seconds{part=\"total\"} 0.03"), text);
+        assertTrue(text.contains("sparse_stream_remote_round_trip_seconds{part=\"worker\"} 0.012"), text);
+        assertTrue(text.contains("sparse_stream_remote_round_trip_seconds{part=\"hops\"} 0.018"), text);
     }
 }
