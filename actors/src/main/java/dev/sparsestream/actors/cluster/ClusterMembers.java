@@ -1,6 +1,7 @@
 package dev.sparsestream.actors.cluster;
 
 import dev.sparsestream.actors.InferenceWorker;
+import dev.sparsestream.actors.TrainingRun;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -80,16 +81,16 @@ public final class ClusterMembers extends AbstractBehavior<ClusterMembers.Comman
     private Behavior<Command> onMember(MemberChanged m) {
         Member member = m.event().member();
         Address a = member.address();
-        String roles = String.join(", ", roles(member));
         String event;
         if (m.event() instanceof ClusterEvent.MemberRemoved) {
+            String roles = String.join(", ", roles(member));
             members.remove(a);
             reachable.remove(a);
             event = "node " + a + " (" + roles + ") was removed";
         } else {
             members.put(a, member);
             reachable.putIfAbsent(a, true);
-            event = "node " + a + " (" + roles + ") is " + status(member);
+            event = "node " + a + " (" + String.join(", ", roles(member)) + ") is " + status(member);
         }
         getContext().getLog().info(event);
         tell(event);
@@ -129,9 +130,31 @@ public final class ClusterMembers extends AbstractBehavior<ClusterMembers.Comman
         listener.onMembership(List.copyOf(nodes), event);
     }
 
-    private static List<String> roles(Member m) {
+    /**
+     * A member's roles as shown, with "standby" added to a seed-role member that is not the oldest one: the oldest
+     * runs the learner, the others wait to take over ({@link Standby}), and both carry the same role.
+     */
+    private List<String> roles(Member m) {
         // Pekko adds a data-centre role ("dc-default") to every member; it says nothing here.
-        return m.getRoles().stream().filter(r -> !r.startsWith("dc-")).sorted().toList();
+        List<String> roles = new ArrayList<>(m.getRoles().stream().filter(r -> !r.startsWith("dc-")).sorted().toList());
+        if (roles.contains(TrainingRun.SEED_ROLE) && !m.equals(oldestSeed())) {
+            roles.add(STANDBY);
+        }
+        return List.copyOf(roles);
+    }
+
+    /** Shown beside the seed role of a seed-role member that is not the active one. */
+    public static final String STANDBY = "standby";
+
+    /** The seed-role member that runs the learner: the oldest (Pekko's age, by the order members came up). */
+    private Member oldestSeed() {
+        Member oldest = null;
+        for (Member m : members.values()) {
+            if (m.hasRole(TrainingRun.SEED_ROLE) && (oldest == null || m.isOlderThan(oldest))) {
+                oldest = m;
+            }
+        }
+        return oldest;
     }
 
     private static String status(Member m) {

@@ -237,6 +237,32 @@ class ClusterTest {
     }
 
     @Test
+    void theMembersListShowsASecondSeedRoleNodeAsTheStandbyAndNotTheFirst() throws Exception {
+        ActorSystem<Void> seed = bareSeed(null);
+        var seen = new java.util.concurrent.atomic.AtomicReference<List<ClusterMembers.Node>>(List.of());
+        // the members list drawn on the second seed-role node, as its dashboard would
+        ActorSystem<?> standby = ActorSystem.create(ClusterMembers.create((nodes, event) -> seen.set(nodes)),
+                ClusterNode.SYSTEM_NAME, node(TrainingRun.SEED_ROLE, null));
+        systems.add(standby);
+        ClusterNode.joinSeed(standby, ClusterNode.address(ClusterNode.hostPort(seed)));
+        ActorSystem<?> worker = workerNode(null, seed);
+        awaitUp(seed, 3);
+        String seedAddress = Adapter.toClassic(seed).provider().getDefaultAddress().toString();
+        String standbyAddress = Adapter.toClassic(standby).provider().getDefaultAddress().toString();
+        String workerAddress = Adapter.toClassic(worker).provider().getDefaultAddress().toString();
+        TestProbe.create(standby).awaitAssert(Duration.ofSeconds(30), () -> {
+            var roles = new java.util.HashMap<String, List<String>>();
+            seen.get().forEach(n -> roles.put(n.address(), n.roles()));
+            // the oldest seed-role node runs the learner, whichever node draws the list
+            assertEquals(List.of(TrainingRun.SEED_ROLE), roles.get(seedAddress), "the first seed: " + roles);
+            assertEquals(List.of(TrainingRun.SEED_ROLE, ClusterMembers.STANDBY), roles.get(standbyAddress),
+                    "the second: " + roles);
+            assertEquals(List.of(ClusterNode.WORKER_ROLE), roles.get(workerAddress), "the worker node: " + roles);
+            return null;
+        });
+    }
+
+    @Test
     void workerNodesStopWhenTheSeedDies() throws Exception {
         ActorSystem<Void> seed = bareSeed(CRASHES);
         ActorSystem<?> worker = workerNode(null, seed);
