@@ -83,14 +83,15 @@ public final class ClusterMembers extends AbstractBehavior<ClusterMembers.Comman
         Address a = member.address();
         String event;
         if (m.event() instanceof ClusterEvent.MemberRemoved) {
-            String roles = String.join(", ", roles(member));
+            String roles = String.join(", ", roles(member, ClusterNode.oldestSeed(members.values()))); // as it was
             members.remove(a);
             reachable.remove(a);
             event = "node " + a + " (" + roles + ") was removed";
         } else {
             members.put(a, member);
             reachable.putIfAbsent(a, true);
-            event = "node " + a + " (" + String.join(", ", roles(member)) + ") is " + status(member);
+            event = "node " + a + " (" + String.join(", ", roles(member, ClusterNode.oldestSeed(members.values())))
+                    + ") is " + status(member);
         }
         getContext().getLog().info(event);
         tell(event);
@@ -123,38 +124,26 @@ public final class ClusterMembers extends AbstractBehavior<ClusterMembers.Comman
 
     private void tell(String event) {
         List<Node> nodes = new ArrayList<>();
+        Member activeSeed = ClusterNode.oldestSeed(members.values());
         for (var e : members.entrySet()) {
-            nodes.add(new Node(e.getKey().toString(), roles(e.getValue()), status(e.getValue()),
+            nodes.add(new Node(e.getKey().toString(), roles(e.getValue(), activeSeed), status(e.getValue()),
                     reachable.getOrDefault(e.getKey(), true), workers.getOrDefault(e.getKey(), 0)));
         }
         listener.onMembership(List.copyOf(nodes), event);
     }
 
-    /**
-     * A member's roles as shown, with "standby" added to a seed-role member that is not the oldest one: the oldest
-     * runs the learner, the others wait to take over ({@link Standby}), and both carry the same role.
-     */
-    private List<String> roles(Member m) {
-        // Pekko adds a data-centre role ("dc-default") to every member; it says nothing here.
-        List<String> roles = new ArrayList<>(m.getRoles().stream().filter(r -> !r.startsWith("dc-")).sorted().toList());
-        if (roles.contains(TrainingRun.SEED_ROLE) && !m.equals(oldestSeed())) {
-            roles.add(STANDBY);
-        }
-        return List.copyOf(roles);
-    }
-
     /** Shown beside the seed role of a seed-role member that is not the active one. */
     public static final String STANDBY = "standby";
 
-    /** The seed-role member that runs the learner: the oldest (Pekko's age, by the order members came up). */
-    private Member oldestSeed() {
-        Member oldest = null;
-        for (Member m : members.values()) {
-            if (m.hasRole(TrainingRun.SEED_ROLE) && (oldest == null || m.isOlderThan(oldest))) {
-                oldest = m;
-            }
-        }
-        return oldest;
+    /**
+     * A member's roles as shown, with "standby" added to a seed-role member other than {@code activeSeed}: the oldest
+     * runs the learner, the others wait to take over ({@link Standby}), and both carry the same role.
+     */
+    private static List<String> roles(Member m, Member activeSeed) {
+        // Pekko adds a data-centre role ("dc-default") to every member; it says nothing here.
+        var roles = m.getRoles().stream().filter(r -> !r.startsWith("dc-")).sorted();
+        return (m.hasRole(TrainingRun.SEED_ROLE) && !m.equals(activeSeed)
+                ? java.util.stream.Stream.concat(roles, java.util.stream.Stream.of(STANDBY)) : roles).toList();
     }
 
     private static String status(Member m) {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.cluster.typed.JoinSeedNodes;
@@ -85,6 +86,20 @@ public final class ClusterNode {
         v.put(PROTOCOL_VERSION_KEY, ProtocolKryo.PROTOCOL_VERSION);
         Config base = ConfigFactory.parseMap(v);
         return (overrides == null ? base : overrides.withFallback(base)).withFallback(ConfigFactory.load());
+    }
+
+    /**
+     * The oldest of {@code members} with the seed role (Pekko's age: the order they came up), or null: the active seed,
+     * the one that holds the learner; the others are standbys.
+     */
+    static Member oldestSeed(Iterable<Member> members) {
+        Member oldest = null;
+        for (Member m : members) {
+            if (m.hasRole(TrainingRun.SEED_ROLE) && (oldest == null || m.isOlderThan(oldest))) {
+                oldest = m;
+            }
+        }
+        return oldest;
     }
 
     /** The address of a node given as HOST:PORT (a seed to join). */

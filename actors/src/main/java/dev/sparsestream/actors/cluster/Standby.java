@@ -112,7 +112,7 @@ public final class Standby extends AbstractBehavior<Standby.Command> {
     /** No seed-role member older than this node is left: this node is the one to hold the learner. */
     private boolean oldestIsSelf() {
         Member me = seeds.get(self);
-        return me != null && seeds.values().stream().noneMatch(s -> s.isOlderThan(me));
+        return me != null && me.equals(ClusterNode.oldestSeed(seeds.values()));
     }
 
     private Behavior<Command> decide(Decision d) {
