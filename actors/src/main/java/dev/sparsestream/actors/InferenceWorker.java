@@ -18,6 +18,7 @@ import dev.sparsestream.protocol.WorkerCommand.InferRows;
 import java.util.function.LongConsumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -66,6 +67,8 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
     private long version = -1;          // weights held; -1: none yet
     private ActorRef<LearnerCommand> learner; // whom to tell about a restart; known from the first batch
     private long started;               // System.nanoTime() when the current batch's work began
+    private WorkerChannelClient channel; // to the learner's node beside Artery (WorkerChannel), or null: none
+    private final java.util.ArrayDeque<WorkerCommand> waiting = new java.util.ArrayDeque<>(); // for their weights
 
     private InferenceWorker(ActorContext<WorkerCommand> ctx, ServiceKey<WorkerCommand> pool, Device device,
                             BeforeInference hook, NativeBatches local, NodeData data) {
@@ -86,7 +89,9 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
                 .onMessage(NativeWeights.Lent.class, this::onLentWeights)
                 .onMessage(InferBatch.class, this::onInferBatch)
                 .onMessage(InferRows.class, this::onInferRows)
+                .onMessage(WorkerChannelClient.Closed.class, this::onChannelClosed)
                 .onSignal(PreRestart.class, s -> onPreRestart())
+                .onSignal(PostStop.class, s -> { closeChannel(); return this; })
                 .build();
     }
 
@@ -109,7 +114,74 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
         if (m.data() != null) {
             readTrainingSet(m);
         }
+        if (channel == null || !channel.offer().equals(m.channel())) {
+            closeChannel();
+            if (m.channel() != null) {
+                var config = getContext().getSystem().settings().config();
+                channel = new WorkerChannelClient(m.channel(), getContext().getSelf(),
+                        WorkerChannel.serializer(getContext().getSystem()),
+                        config.getBytes("pekko.remote.artery.advanced.maximum-large-frame-size"));
+            }
+        }
+        return inferWaiting();
+    }
+
+    /**
+     * A batch whose weights have not arrived waits for them (they come on the learner's channel, which Artery's
+     * order does not cover); without a channel they cannot still be coming.
+     */
+    private boolean waits(WorkerCommand batch, long seq, long weightsVersion, ActorRef<LearnerCommand> replyTo) {
+        learner = replyTo; // told if this worker restarts
+        if (version < 0 || weightsVersion <= version && waiting.isEmpty()) {
+            return false;
+        }
+        if (channel == null) {
+            throw new IllegalStateException("batch " + seq + " names weights version " + weightsVersion + ", this worker "
+                    + "holds " + version + " and no channel from the learner is open to bring it");
+        }
+        waiting.add(batch);
+        return true;
+    }
+
+    /** The batches that waited for the weights now held, in the order they came. */
+    private Behavior<WorkerCommand> inferWaiting() {
+        while (!waiting.isEmpty() && weightsVersion(waiting.peek()) <= version) {
+            WorkerCommand next = waiting.poll();
+            if (next instanceof InferBatch b) {
+                inferBatch(b);
+            } else {
+                inferRows((InferRows) next);
+            }
+        }
         return this;
+    }
+
+    private static long weightsVersion(WorkerCommand batch) {
+        return batch instanceof InferBatch b ? b.weightsVersion() : ((InferRows) batch).weightsVersion();
+    }
+
+    private Behavior<WorkerCommand> onChannelClosed(WorkerChannelClient.Closed m) {
+        if (m.client() != channel) {
+            return this; // one closed earlier
+        }
+        channel = null;
+        if (m.inOrder()) {
+            // Everything sent on it came; a new offer comes with the model, or this worker has left the pool.
+            getContext().getLog().info("the channel from the learner ended ({})", m.why());
+        } else {
+            // The learner hears of it too and infers again what this worker held, so what waited is dropped.
+            getContext().getLog().warn("the channel from the learner broke ({}); {} batch(es) waiting for weights "
+                    + "dropped (the learner infers them again); traffic goes over Artery", m.why(), waiting.size());
+            waiting.clear();
+        }
+        return this;
+    }
+
+    private void closeChannel() {
+        if (channel != null) {
+            channel.close();
+            channel = null;
+        }
     }
 
     /** Loads (or finds loaded on this node) the training set offered, and tells the learner whether it could. */
@@ -133,7 +205,7 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
             inference.model().importWeights(m.weights());
             version = m.weights().version();
         }
-        return this;
+        return inferWaiting();
     }
 
     /** A version lent by a learner on this node: copied from its memory, no array in between. */
@@ -154,6 +226,10 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
     }
 
     private Behavior<WorkerCommand> onInferBatch(InferBatch m) {
+        return waits(m, m.batch().seq(), m.weightsVersion(), m.replyTo()) ? this : inferBatch(m);
+    }
+
+    private Behavior<WorkerCommand> inferBatch(InferBatch m) {
         Batch b = m.batch();
         if (!ready(b.seq(), m.replyTo())) {
             return this;
@@ -168,6 +244,10 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
 
     /** A batch named by its rows in the training set this worker read: gathered from it into y. */
     private Behavior<WorkerCommand> onInferRows(InferRows m) {
+        return waits(m, m.seq(), m.weightsVersion(), m.replyTo()) ? this : inferRows(m);
+    }
+
+    private Behavior<WorkerCommand> inferRows(InferRows m) {
         if (!ready(m.seq(), m.replyTo())) {
             return this;
         }
@@ -209,14 +289,18 @@ public final class InferenceWorker extends AbstractBehavior<WorkerCommand> {
             codes = z.toArray();
             pass = inference.encoderPass();
         }
-        replyTo.tell(new LearnerCommand.CodesComputed(seq, version, z.rows(), z.cols(), codes, pass,
+        var computed = new LearnerCommand.CodesComputed(seq, version, z.rows(), z.cols(), codes, pass,
                 inference.meanSteps(), inference.iterations(), getContext().getSelf(),
-                (System.nanoTime() - started) / 1e6));
+                (System.nanoTime() - started) / 1e6);
+        if (channel == null || !channel.send(computed)) {
+            replyTo.tell(computed);
+        }
         return this;
     }
 
     /** The fresh instance holds nothing: the learner resends the model and requeues the batch this one had. */
     private Behavior<WorkerCommand> onPreRestart() {
+        closeChannel();
         if (learner != null) {
             learner.tell(new LearnerCommand.WorkerReady(getContext().getSelf()));
         }

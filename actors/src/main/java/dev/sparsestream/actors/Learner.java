@@ -128,6 +128,7 @@ public final class Learner {
                 .onMessage(WorkerReady.class, m -> { workers.ready(m.worker()); return in.apply(p); })
                 .onMessage(DataRead.class, m -> { workers.dataRead(m); return same(); })
                 .onMessage(WorkerGone.class, m -> { workers.gone(m.worker(), "is gone"); return in.apply(p); })
+                .onMessage(WorkerChannel.Broke.class, m -> { workers.channelBroke(m); return in.apply(p); })
                 .onMessage(WorkersListed.class, m -> { workers.listed(m); return in.apply(p); })
                 .onMessage(Pause.class, m -> p != Phase.RUNNING ? reply(m.replyTo(), p == Phase.PAUSED
                         ? "already paused" : "the run is stopping", same()) : pause(m, () -> in.apply(Phase.PAUSED)))

@@ -19,8 +19,9 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * <p>What a worker on another node costs the learner's node is what it must serialise and send, so such a worker
  * is sent new weights only when the version it holds is older than the staleness bound allows for the batch
  * ({@link InFlightWindow#oldestUsableVersion}), and, once it has read the run's training set itself
- * ({@link LearnerCommand.DataRead}), a batch's rows instead of its pixels. Workers on the learner's node are lent
- * every version, in place.
+ * ({@link LearnerCommand.DataRead}), a batch's rows instead of its pixels; versions and batches go on its
+ * {@link WorkerChannel} once it has connected to it, and its codes come back there. Workers on the learner's node are lent every version,
+ * in place.
  */
 final class WorkerDispatch {
     /** A worker stopped or its node left (Pekko's death watch); never sent by anyone else. */
@@ -42,6 +43,7 @@ final class WorkerDispatch {
     private final WorkerCommand.TrainingRows trainingRows; // offered to remote workers; null: none
     private final Set<ActorRef<WorkerCommand>> readTrainingSet = new java.util.HashSet<>(); // sent rows, not pixels
     private final java.util.Map<Long, Long> sentRemote = new java.util.HashMap<>(); // seq -> System.nanoTime() sent
+    private final WorkerChannel channel; // weights to remote workers off Artery, where this node offers it
 
     /** @param trainingRows the training set offered to workers on other nodes, or null to send them pixels */
     WorkerDispatch(ActorContext<LearnerCommand> ctx, ServiceKey<WorkerCommand> key, LearnerState state,
@@ -52,6 +54,7 @@ final class WorkerDispatch {
         this.window = window;
         this.monitor = monitor;
         this.trainingRows = trainingRows;
+        this.channel = WorkerChannel.get(ctx.getSystem());
         ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class,
                 l -> new WorkersListed(l.getServiceInstances(key))); // reachable ones only
         ctx.getSystem().receptionist().tell(Receptionist.subscribe(key, listings));
@@ -77,21 +80,28 @@ final class WorkerDispatch {
             pool.assign(worker, d.batch().seq(), inferWith);
             if (held == WorkerPool.NO_MODEL) {
                 worker.tell(new WorkerCommand.Configure(state.configJson(), state.weights(),
-                        local ? null : trainingRows, ctx.getSelf()));
+                        local ? null : trainingRows, ctx.getSelf(), local ? null : channel.offer(worker, ctx.getSelf())));
             } else if (!current && local) {
                 worker.tell(state.lendWeights());
             } else if (!current) {
-                worker.tell(new WorkerCommand.UpdateWeights(state.weights()));
+                send(worker, new WorkerCommand.UpdateWeights(state.weights()));
             }
             if (!local) {
                 sentRemote.put(d.batch().seq(), System.nanoTime());
             }
             int[] rows = d.batch().sampleIndices();
             if (rows != null && readTrainingSet.contains(worker)) {
-                worker.tell(new WorkerCommand.InferRows(d.batch().seq(), rows, d.params(), d.version(), ctx.getSelf()));
+                send(worker, new WorkerCommand.InferRows(d.batch().seq(), rows, d.params(), d.version(), ctx.getSelf()));
             } else {
-                worker.tell(new WorkerCommand.InferBatch(d.batch(), d.params(), d.version(), ctx.getSelf()));
+                send(worker, new WorkerCommand.InferBatch(d.batch(), d.params(), d.version(), ctx.getSelf()));
             }
+        }
+    }
+
+    /** On the worker's channel when it is connected to it, else over Artery. */
+    private void send(ActorRef<WorkerCommand> worker, WorkerCommand m) {
+        if (isLocal(worker) || !channel.send(worker, m)) {
+            worker.tell(m);
         }
     }
 
@@ -139,6 +149,14 @@ final class WorkerDispatch {
         }
     }
 
+    /** A worker's channel broke: what was on it may be lost, so the worker is taken as one that restarted. */
+    void channelBroke(WorkerChannel.Broke m) {
+        if (pool.contains(m.worker())) {
+            readTrainingSet.remove(m.worker());
+            requeue(m.worker(), pool.restarted(m.worker()), "lost its channel");
+        }
+    }
+
     /** Unreachable or stopped workers leave now, not when their node is downed; a returning one comes back new. */
     void listed(WorkersListed m) {
         var change = pool.relist(m.workers());
@@ -149,6 +167,7 @@ final class WorkerDispatch {
     void gone(ActorRef<WorkerCommand> worker, String why) {
         if (pool.contains(worker)) {
             readTrainingSet.remove(worker);
+            channel.forget(worker);
             ctx.unwatch(worker);
             List<Long> lost = pool.leave(worker);
             ctx.getLog().info("worker {} {}; {} worker(s) left", worker.path(), why, pool.size());

@@ -89,6 +89,26 @@ public final class KryoSerializer extends JSerializer implements ByteBufferSeria
         }
     }
 
+    /**
+     * The message's encoding, as {@link #toBinary(Object)} gives it, for a writer that only reads it (the learner's
+     * channel to a worker): a weight update's is the array kept for the next worker sent the same weights, not a copy.
+     */
+    public byte[] toSharedBinary(Object message) {
+        byte[] cached = cached(message);
+        if (cached != null) {
+            ProtocolTraffic.sent(message.getClass(), cached.length);
+            return cached;
+        }
+        Codec c = pool.obtain();
+        try {
+            byte[] bytes = encode(c, message).toBytes();
+            remember(message, bytes);
+            return bytes;
+        } finally {
+            pool.free(c);
+        }
+    }
+
     /** Artery's path: the message encoded into {@code buffer} from its position. */
     @Override
     public void toBinary(Object message, ByteBuffer buffer) {
@@ -140,6 +160,11 @@ public final class KryoSerializer extends JSerializer implements ByteBufferSeria
     @Override
     public Object fromBinaryJava(byte[] bytes, Class<?> expected) {
         return decode(new Input(bytes), bytes.length, expected);
+    }
+
+    /** A message from the first {@code length} bytes of {@code bytes} (a reader's reused buffer). */
+    public Object fromBinary(byte[] bytes, int length) {
+        return decode(new Input(bytes, 0, length), length, null);
     }
 
     /** Artery's path: the message read from {@code buffer}'s position to its limit, which it leaves at the limit. */

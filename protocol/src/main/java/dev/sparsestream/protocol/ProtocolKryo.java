@@ -55,7 +55,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
  *       AdamOptimizer.State</td><td>record</td></tr>
  *   <tr><td>50-55</td><td>Batch, BatchRecord, LambdaChange, MonitorState, Snapshot, LearnerStatus</td><td>record</td></tr>
  *   <tr><td>60-61</td><td>ControlReply: Accepted, Rejected</td><td>record</td></tr>
- *   <tr><td>70-74</td><td>WorkerCommand: UpdateWeights, InferBatch, Configure, TrainingRows, InferRows</td>
+ *   <tr><td>70-75</td><td>WorkerCommand: UpdateWeights, InferBatch, Configure, TrainingRows, InferRows,
+ *       WorkerChannel</td>
  *       <td>record</td></tr>
  *   <tr><td>80-89</td><td>LearnerCommand: WorkerReady, CodesComputed, EpochValidated, SetLambda, TakeSnapshot,
  *       Stop, Pause, Resume, GetStatus, DataRead</td><td>record</td></tr>
@@ -79,7 +80,7 @@ public final class ProtocolKryo {
      * refuses messages of another version, so nodes of different builds fail loudly instead of misreading
      * each other; a cluster compares it when a node joins and refuses a node of another version.
      */
-    public static final int PROTOCOL_VERSION = 8;
+    public static final int PROTOCOL_VERSION = 9;
 
     private static final Map<Integer, Class<?>> REGISTRATIONS = table();
 
@@ -138,6 +139,7 @@ public final class ProtocolKryo {
         t.put(72, WorkerCommand.Configure.class);
         t.put(73, WorkerCommand.TrainingRows.class);
         t.put(74, WorkerCommand.InferRows.class);
+        t.put(75, WorkerCommand.ChannelOffer.class);
 
         t.put(80, LearnerCommand.WorkerReady.class);
         t.put(81, LearnerCommand.CodesComputed.class);

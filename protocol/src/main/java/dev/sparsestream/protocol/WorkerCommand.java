@@ -7,7 +7,9 @@ import org.apache.pekko.actor.typed.ActorRef;
 /**
  * What an inference worker is told: the model it serves, new weights, and batches to infer codes for. The
  * learner sends a worker weights just before the first batch that needs them (messages from one sender
- * arrive in order), so a worker that joins late holds current weights before its first batch.
+ * arrive in order), so a worker that joins late holds current weights before its first batch; a worker on another
+ * node may be sent them and its batches on the learner's channel instead, and then waits for the version a batch
+ * names.
  */
 public sealed interface WorkerCommand permits WorkerCommand.Configure, WorkerCommand.UpdateWeights,
         WorkerCommand.InferBatch, WorkerCommand.InferRows, WorkerCommand.Local {
@@ -16,10 +18,11 @@ public sealed interface WorkerCommand permits WorkerCommand.Configure, WorkerCom
      * Sent to a worker that holds no model yet (new, or restarted): the model's configuration, as JSON
      * (the form snapshots keep; workers on other nodes know nothing of the run), its current weights, and the
      * training data the run streams (null: none offered), which a worker on another node reads itself if it can
-     * and answers {@code replyTo} with {@link LearnerCommand.DataRead}.
+     * and answers {@code replyTo} with {@link LearnerCommand.DataRead}, and the learner's channel (null: none), over
+     * which a worker on another node is sent its later weight versions and batches and writes its codes back.
      */
-    record Configure(String configJson, Weights weights, TrainingRows data, ActorRef<LearnerCommand> replyTo)
-            implements WorkerCommand {
+    record Configure(String configJson, Weights weights, TrainingRows data, ActorRef<LearnerCommand> replyTo,
+                     ChannelOffer channel) implements WorkerCommand {
         public Configure {
             java.util.Objects.requireNonNull(configJson, "configJson");
             java.util.Objects.requireNonNull(weights, "weights");
@@ -30,7 +33,26 @@ public sealed interface WorkerCommand permits WorkerCommand.Configure, WorkerCom
 
         /** A model without the offer of the data. */
         public Configure(String configJson, Weights weights) {
-            this(configJson, weights, null, null);
+            this(configJson, weights, null, null, null);
+        }
+
+        /** A model and the offer of the data, without a channel. */
+        public Configure(String configJson, Weights weights, TrainingRows data, ActorRef<LearnerCommand> replyTo) {
+            this(configJson, weights, data, replyTo, null);
+        }
+    }
+
+    /**
+     * Where a worker on another node connects for a TCP connection of its own to the learner, beside Artery (weight
+     * versions and batches to the worker, codes back; the learner's node listens there), and the token that
+     * connection presents: random, one per offer, so that only the worker it was offered to is served on it.
+     */
+    record ChannelOffer(String host, int port, long token) {
+        public ChannelOffer {
+            java.util.Objects.requireNonNull(host, "host");
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("a channel port must be 1..65535, got " + port);
+            }
         }
     }
 

@@ -101,6 +101,7 @@ class ProtocolKryoTest {
         expected.put(72, WorkerCommand.Configure.class);
         expected.put(73, WorkerCommand.TrainingRows.class);
         expected.put(74, WorkerCommand.InferRows.class);
+        expected.put(75, WorkerCommand.ChannelOffer.class);
         expected.put(80, LearnerCommand.WorkerReady.class);
         expected.put(81, LearnerCommand.CodesComputed.class);
         expected.put(82, LearnerCommand.EpochValidated.class);

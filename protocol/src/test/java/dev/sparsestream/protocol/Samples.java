@@ -86,6 +86,8 @@ final class Samples {
                 new WorkerCommand.Configure("{\"model\":\"VDL\"}", weights(9),
                         new WorkerCommand.TrainingRows("{\"dataset\":\"mnist\",\"trainSamples\":2000}", 2000, 784,
                                 0x1234_5678_9abcL), learner),
+                new WorkerCommand.Configure("{\"model\":\"VDL-NL\"}", weights(9), null, learner,
+                        new WorkerCommand.ChannelOffer("10.0.0.7", 40123, 0x7fed_cba9_8765_4321L)),
                 new WorkerCommand.InferBatch(batch(), fista(), 9, learner),
                 new WorkerCommand.InferBatch(new Batch(6, 3, 1, 2, 2, 3, new float[]{0f, 1f, 2f, 3f, 4.5f, -5f}, null,
                         new int[]{17, 4}), fista(), 9, learner),

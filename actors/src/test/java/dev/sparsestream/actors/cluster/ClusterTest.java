@@ -1,6 +1,7 @@
 package dev.sparsestream.actors.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -209,6 +210,10 @@ class ClusterTest {
         // The survivor was sent rows (the doomed node pixels: its set was not the learner's).
         assertTrue(ProtocolTraffic.of(WorkerCommand.InferRows.class).received().messages() > rowsBefore,
                 "batches went as rows to the node that read the training set");
+        // Both nodes' weights, batches and codes went on the worker channels, beside Artery.
+        var channels = dev.sparsestream.actors.WorkerChannel.get(seed.system());
+        assertTrue(channels.messagesWritten() > 0 && channels.codesRead() > 0,
+                channels.messagesWritten() + " messages written, " + channels.codesRead() + " codes read");
         // The surviving nodes took the dead node's share, and the weights kept improving.
         assertTrue(survivorBatches.get() > survivorAtKill, "the surviving worker node worked after the kill");
         assertTrue(seedBatches.get() > 0, "the seed's own worker worked");
@@ -306,6 +311,8 @@ class ClusterTest {
         awaitUp(seed, 2);
         for (ActorSystem<?> s : List.of(seed, worker)) {
             assertEquals("tls-tcp", s.settings().config().getString("pekko.remote.artery.transport"));
+            // The worker channels are plain TCP: under TLS none is offered and all goes over Artery's TLS.
+            assertFalse(dev.sparsestream.actors.WorkerChannel.get(s).enabled());
         }
     }
 
