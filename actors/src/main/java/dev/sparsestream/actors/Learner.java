@@ -267,12 +267,14 @@ public final class Learner {
         deps.outcome().complete(new RunOutcome(m.end().status(), m.end().message(), m.state(), progress.lastSnapshot(),
                 progress.applied()));
         feed.cancel();
+        workers.closeChannels();
         return Behaviors.stopped();
     }
 
     private Behavior<LearnerCommand> fail(String message) {
         ctx.getLog().error(message);
         feed.cancel();
+        workers.closeChannels();
         deps.outcome().complete(new RunOutcome(RunOutcome.Status.FAILED, message, null, progress.lastSnapshot(),
                 progress.applied()));
         return Behaviors.stopped();

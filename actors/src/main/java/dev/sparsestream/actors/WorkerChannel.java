@@ -170,6 +170,21 @@ public final class WorkerChannel implements Extension {
         }
     }
 
+    /**
+     * Drops every offer made for {@code learner} and ends its connections in order: its run ended, so no more weights
+     * or batches come from it, and its workers should not keep a socket open to a learner that is gone.
+     */
+    synchronized void forgetLearner(ActorRef<LearnerCommand> learner) {
+        offered.values().removeIf(o -> o.learner().equals(learner));
+        for (var it = links.values().iterator(); it.hasNext(); ) {
+            Link link = it.next();
+            if (link.offer.learner().equals(learner)) {
+                it.remove();
+                link.end();
+            }
+        }
+    }
+
     /** Closes {@code worker}'s connection at once, as a network fault would (tests). */
     void breakLink(ActorRef<WorkerCommand> worker) {
         Link link = links.get(worker);
@@ -257,6 +272,9 @@ public final class WorkerChannel implements Extension {
                 out.write(bytes);
                 out.flush();
                 written.incrementAndGet();
+            }
+            if (link.closed) {
+                return; // broken, not ended: the worker must not read an end in order (finally closes the socket)
             }
             out.writeInt(0); // the end, in order
             out.flush();

@@ -175,6 +175,11 @@ final class WorkerDispatch {
         }
     }
 
+    /** The learner stops: the channels it offered end in order (its workers go on over Artery for the next). */
+    void closeChannels() {
+        channel.forgetLearner(ctx.getSelf());
+    }
+
     private void watch(ActorRef<WorkerCommand> worker) {
         ctx.getLog().info("worker {} joined the pool", worker.path());
         ctx.watchWith(worker, new WorkerGone(worker));

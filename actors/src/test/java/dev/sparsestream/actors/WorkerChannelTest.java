@@ -115,6 +115,41 @@ class WorkerChannelTest {
     }
 
     @Test
+    void aLearnerThatStopsEndsItsOwnChannelsInOrderAndNoOtherLearners() {
+        TestProbe<LearnerCommand> learner = testKit.createTestProbe();
+        TestProbe<LearnerCommand> other = testKit.createTestProbe();
+        TestProbe<WorkerCommand> first = testKit.createTestProbe();
+        TestProbe<WorkerCommand> second = testKit.createTestProbe();
+        TestProbe<WorkerCommand> notYet = testKit.createTestProbe();
+        TestProbe<WorkerCommand> others = testKit.createTestProbe();
+        WorkerCommand.ChannelOffer unused = channel.offer(notYet.getRef(), learner.getRef());
+        try (WorkerChannelClient a = client(channel.offer(first.getRef(), learner.getRef()), first);
+             WorkerChannelClient b = client(channel.offer(second.getRef(), learner.getRef()), second);
+             WorkerChannelClient c = client(channel.offer(others.getRef(), other.getRef()), others)) {
+            awaitConnected(first.getRef());
+            awaitConnected(second.getRef());
+            awaitConnected(others.getRef());
+            channel.forgetLearner(learner.getRef());
+            assertTrue(first.expectMessageClass(WorkerChannelClient.Closed.class).inOrder());
+            assertTrue(second.expectMessageClass(WorkerChannelClient.Closed.class).inOrder());
+            assertFalse(channel.connected(first.getRef()));
+            assertFalse(channel.connected(second.getRef()));
+            learner.expectNoMessage(Duration.ofMillis(300)); // an end in order is no break to report
+            // Its offer not yet taken is withdrawn: the token no longer opens a connection.
+            try (WorkerChannelClient late = client(unused, notYet)) {
+                assertFalse(notYet.expectMessageClass(WorkerChannelClient.Closed.class, Duration.ofSeconds(10))
+                        .inOrder());
+            }
+            // Another learner's channel is untouched.
+            assertTrue(channel.connected(others.getRef()));
+            assertTrue(channel.send(others.getRef(), new WorkerCommand.UpdateWeights(weights(5))));
+            assertEquals(5, others.expectMessageClass(WorkerCommand.UpdateWeights.class).weights().version());
+            channel.forget(others.getRef());
+            assertTrue(others.expectMessageClass(WorkerChannelClient.Closed.class).inOrder());
+        }
+    }
+
+    @Test
     void aTokenNotOfferedIsRefusedAndOneIsGoodForOneConnection() {
         TestProbe<WorkerCommand> worker = testKit.createTestProbe();
         TestProbe<LearnerCommand> learner = testKit.createTestProbe();
@@ -200,6 +235,9 @@ class WorkerChannelTest {
         var broke = learner.expectMessageClass(WorkerChannel.Broke.class, Duration.ofSeconds(10));
         assertEquals(worker, broke.worker());
         assertFalse(channel.connected(worker));
+        // The worker's side learns of the break from its own socket, a moment after the learner: nothing comes
+        // meanwhile (no restart), and version 5 is sent after it (sent before, it could still find the batch).
+        learner.expectNoMessage(Duration.ofMillis(300));
         worker.tell(new WorkerCommand.UpdateWeights(model.exportWeights(5)));
         learner.expectNoMessage(Duration.ofMillis(300)); // the dropped batch is not inferred, nor a restart told
 
