@@ -19,6 +19,7 @@ import java.security.SecureRandom;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
@@ -163,11 +164,7 @@ public final class WorkerChannel implements Extension {
      * what was handed to it before is still written.
      */
     synchronized void forget(ActorRef<WorkerCommand> worker) {
-        offered.values().removeIf(o -> o.worker().equals(worker));
-        Link link = links.remove(worker);
-        if (link != null) {
-            link.end();
-        }
+        forgetWhere(o -> o.worker().equals(worker));
     }
 
     /**
@@ -175,10 +172,14 @@ public final class WorkerChannel implements Extension {
      * or batches come from it, and its workers should not keep a socket open to a learner that is gone.
      */
     synchronized void forgetLearner(ActorRef<LearnerCommand> learner) {
-        offered.values().removeIf(o -> o.learner().equals(learner));
+        forgetWhere(o -> o.learner().equals(learner));
+    }
+
+    private void forgetWhere(Predicate<Offer> whose) {
+        offered.values().removeIf(whose);
         for (var it = links.values().iterator(); it.hasNext(); ) {
             Link link = it.next();
-            if (link.offer.learner().equals(learner)) {
+            if (whose.test(link.offer)) {
                 it.remove();
                 link.end();
             }
